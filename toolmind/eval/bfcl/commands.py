@@ -1,0 +1,14 @@
+"""`toolmind eval bfcl` (argument definitions only; heavy imports inside the functions)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bfcl", help="bfcl benchmark (not implemented yet)")
+    p.set_defaults(func=_not_implemented)
+
+
+def _not_implemented(args: argparse.Namespace) -> int:
+    raise SystemExit("toolmind eval bfcl: not implemented yet")

@@ -1,0 +1,14 @@
+"""`toolmind filter` subcommands (argument definitions only; heavy imports inside the functions)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("filter", help="two-stage quality filtering (not implemented yet: issue 5)")
+    p.set_defaults(func=_not_implemented)
+
+
+def _not_implemented(args: argparse.Namespace) -> int:
+    raise SystemExit("toolmind filter: not implemented yet (issue 5)")

@@ -1,0 +1,14 @@
+"""`toolmind train` subcommands (argument definitions only; heavy imports inside the functions)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="SFT training (not implemented yet: issue 6)")
+    p.set_defaults(func=_not_implemented)
+
+
+def _not_implemented(args: argparse.Namespace) -> int:
+    raise SystemExit("toolmind train: not implemented yet (issue 6)")
