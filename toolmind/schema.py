@@ -162,6 +162,35 @@ class Trajectory(_Model):
         return [label.message_index for label in self.labels if label.train]
 
 
+class ChainLink(_Model):
+    """Output `src_param` of step `src` can feed input `dst_param` of step `dst` (a graph edge in use)."""
+
+    src: int = Field(ge=0)
+    src_param: str
+    dst: int = Field(ge=0)
+    dst_param: str
+    score: float = 0.0
+
+
+class Chain(_Model):
+    """A sampled tool chain: the skeleton of one user goal (one JSON line of `toolmind graph sample`)."""
+
+    id: str = Field(min_length=1)
+    tools: list[str] = Field(min_length=1)
+    links: list[ChainLink] = Field(default_factory=list)
+    # Groups of step indices with no data dependency between them: candidates for parallel calls.
+    parallel_groups: list[list[int]] = Field(default_factory=list)
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _links_in_range(self) -> Chain:
+        n = len(self.tools)
+        for link in self.links:
+            if link.src >= n or link.dst >= n:
+                raise ValueError(f"link {link.src}->{link.dst} is outside the chain of {n} tools")
+        return self
+
+
 # --------------------------------------------------------------------------------------------------
 # JSONL I/O
 # --------------------------------------------------------------------------------------------------
