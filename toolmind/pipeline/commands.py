@@ -1,14 +1,50 @@
-"""`toolmind pipeline` subcommands (argument definitions only; heavy imports inside the functions)."""
+"""`toolmind pipeline` and `toolmind ablate` (argument definitions only)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("pipeline", help="the whole pipeline (not implemented yet: issue 10)")
-    p.set_defaults(func=_not_implemented)
+    p = sub.add_parser(
+        "pipeline",
+        help="run every stage: tools → graph → chains → synthesis → filters → dataset → SFT → evals → report",
+    )
+    p.add_argument("--config", required=True, help="pipeline recipe, e.g. recipes/pipelines/demo.yaml")
+    p.add_argument(
+        "--from", dest="from_stage", help="rerun from this stage (its outputs and later are redone)"
+    )
+    p.add_argument("--only", help="comma-separated stages to run (others must be finished already)")
+    p.add_argument("--run-dir", help="override the config's run_dir")
+    p.add_argument("--dry-run", action="store_true", help="resolve every stage's command; run nothing")
+    p.set_defaults(func=_pipeline)
+
+    a = sub.add_parser("ablate", help="filter-stage ablation: same data and budget, filter settings compared")
+    a.add_argument("--config", required=True, help="ablation recipe, e.g. recipes/ablations/filters.yaml")
+    a.set_defaults(func=_ablate)
 
 
-def _not_implemented(args: argparse.Namespace) -> int:
-    raise SystemExit("toolmind pipeline: not implemented yet (issue 10)")
+def _pipeline(args: argparse.Namespace) -> int:
+    from toolmind.pipeline.config import load_pipeline_config
+    from toolmind.pipeline.pipeline import plan, run_pipeline
+
+    overrides = {"run_dir": args.run_dir} if args.run_dir else {}
+    cfg = load_pipeline_config(args.config, overrides)
+    if args.dry_run:
+        sys.stdout.write(json.dumps(plan(cfg), indent=2) + "\n")
+        return 0
+    only = args.only.split(",") if args.only else None
+    report = run_pipeline(cfg, from_stage=args.from_stage, only=only)
+    sys.stdout.write(f"report: {report}\n")
+    return 0
+
+
+def _ablate(args: argparse.Namespace) -> int:
+    from toolmind.pipeline.ablate import run_ablation
+    from toolmind.pipeline.config import load_ablation_config
+
+    table = run_ablation(load_ablation_config(args.config))
+    sys.stdout.write(table.read_text(encoding="utf-8"))
+    return 0

@@ -1,0 +1,123 @@
+"""Pipeline mechanics with real subprocesses: skip when unchanged, rerun on change, resume, --from."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolmind.pipeline.config import ConfigError, load_ablation_config, load_pipeline_config
+from toolmind.pipeline.pipeline import plan
+from toolmind.pipeline.report import wilson_interval
+from toolmind.pipeline.runner import Stage, StageFailed, invalidate_from, run_stage
+
+# A stage command that counts its runs, copies its input and notes whether it was asked to resume.
+SCRIPT = """
+import sys, pathlib
+out, src = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+runs = out.parent / (out.name + ".runs")
+runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+(out / "copy.txt").write_text(src.read_text() + ("+resumed" if "--resume" in sys.argv else ""))
+if "--fail" in sys.argv:
+    sys.exit(3)
+"""
+
+
+def _stage(tmp: Path, name: str, src: Path, *extra: str) -> Stage:
+    script = tmp / "stage.py"
+    script.write_text(SCRIPT)
+    out = tmp / name
+    return Stage(
+        name=name,
+        argv=[sys.executable, str(script), str(out), str(src), *extra],
+        out=out,
+        inputs=[src],
+        resume_argv=["--resume"],
+    )
+
+
+def _runs(stage: Stage) -> int:
+    return len((stage.out.parent / (stage.out.name + ".runs")).read_text())
+
+
+def test_unchanged_stage_is_skipped_and_changed_input_reruns(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("v1")
+    stage = _stage(tmp_path, "a", src)
+    run_stage(stage, logs_dir=tmp_path / "logs")
+    run_stage(stage, logs_dir=tmp_path / "logs")
+    assert _runs(stage) == 1
+    src.write_text("v2")
+    run_stage(stage, logs_dir=tmp_path / "logs")
+    assert _runs(stage) == 2
+    assert (stage.out / "copy.txt").read_text() == "v2"
+    assert "in.txt" in (tmp_path / "logs" / "a.log").read_text()
+
+
+def test_killed_stage_resumes_with_resume_flag(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("data")
+    stage = _stage(tmp_path, "b", src)
+    stage.out.mkdir()
+    (stage.out / "partial.jsonl").write_text('{"id": 1}\n')  # left by a killed run: no .stage.json
+    record = run_stage(stage, logs_dir=tmp_path / "logs")
+    assert record["resumed"] is True
+    assert (stage.out / "copy.txt").read_text() == "data+resumed"
+    assert (stage.out / "partial.jsonl").exists()  # finished work is kept
+
+
+def test_failed_stage_raises_and_is_not_marked_done(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("x")
+    stage = _stage(tmp_path, "c", src, "--fail")
+    with pytest.raises(StageFailed, match="exit code 3"):
+        run_stage(stage, logs_dir=tmp_path / "logs")
+    assert not (stage.out / ".stage.json").exists()
+
+
+def test_invalidate_from_removes_that_stage_and_later(tmp_path: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("x")
+    stages = [_stage(tmp_path, n, src) for n in ("s1", "s2", "s3")]
+    for s in stages:
+        run_stage(s, logs_dir=tmp_path / "logs")
+    invalidate_from(stages, "s2")
+    assert stages[0].out.exists() and not stages[1].out.exists() and not stages[2].out.exists()
+    with pytest.raises(ValueError, match="unknown stage"):
+        invalidate_from(stages, "nope")
+
+
+def test_recipes_resolve_to_a_full_plan() -> None:
+    for recipe in ("recipes/pipelines/demo.yaml", "recipes/pipelines/toolmind-qwen3-14b.yaml"):
+        steps = plan(load_pipeline_config(recipe))
+        names = [s["stage"] for s in steps]
+        assert names[:5] == ["graph", "chains", "synth", "filter", "data"]
+        assert "train" in names and "bfcl-tuned" in names and "bfcl-base" in names
+    big = [s["stage"] for s in plan(load_pipeline_config("recipes/pipelines/toolmind-qwen3-14b.yaml"))]
+    assert "tau-telecom-tuned" in big
+    train = next(
+        s
+        for s in plan(load_pipeline_config("recipes/pipelines/toolmind-qwen3-14b.yaml"))
+        if s["stage"] == "train"
+    )
+    assert (
+        "accelerate.commands.launch" in train["argv"]
+        and "recipes/accelerate_configs/zero3.yaml" in train["argv"]
+    )
+    assert len(load_ablation_config("recipes/ablations/filters.yaml").settings) == 4
+
+
+def test_bad_config_names_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(json.dumps({"name": "x", "run_dir": "r", "chainz": 3}))
+    with pytest.raises(ConfigError, match="chainz"):
+        load_pipeline_config(bad)
+
+
+def test_wilson_interval_known_values() -> None:
+    lo, hi = wilson_interval(17, 30)
+    assert abs(lo - 0.392) < 0.002 and abs(hi - 0.728) < 0.002
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0

@@ -1,0 +1,122 @@
+"""`toolmind ablate`: the same data and training budget under different filter settings.
+
+The tool pool, graph, chains, synthesis and base model are built once (shared); each setting then gets
+its own filter → dataset → SFT → evaluation, so the rows differ only in the filter switches. The table
+(markdown + CSV) and the plot report benchmark scores with the dropped-trajectory and masked-turn counts
+that explain them.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from toolmind.pipeline.config import AblationConfig, PipelineConfig, load_pipeline_config
+from toolmind.pipeline.report import bfcl_categories, wilson_interval
+from toolmind.pipeline.runner import Stage, run_stage
+from toolmind.pipeline.stages import bfcl_stage, build_stages, data_stages, resolve_base_model, train_stage
+
+logger = logging.getLogger(__name__)
+
+
+def _filter_counts(filter_dir: Path) -> dict[str, Any]:
+    """Dropped trajectories and masked turns, read from the filter's manifest."""
+    manifest_path = filter_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    totals = manifest.get("totals", manifest)
+    return {
+        "trajectories_in": totals.get("trajectories_in", totals.get("in")),
+        "dropped_trajectories": totals.get("dropped_trajectories", totals.get("dropped")),
+        "masked_turns": totals.get("masked_turns"),
+        "assistant_turns": totals.get("assistant_turns"),
+    }
+
+
+def _setting_stages(cfg: PipelineConfig, run: Path, shared: Path, base_model: Path | str) -> list[Stage]:
+    stages = data_stages(cfg, run, shared / "synth")
+    stages.append(train_stage(cfg, run, base_model, run / "data", run / "train"))
+    if cfg.bfcl:
+        stages.append(bfcl_stage(cfg, run / "train", run / "eval" / "bfcl-tuned", "bfcl-tuned"))
+    return stages
+
+
+def run_ablation(abl: AblationConfig) -> Path:
+    out = Path(abl.run_dir)
+    shared = out / "shared"
+    base_cfg = load_pipeline_config(abl.pipeline, {**abl.overrides, "run_dir": str(shared)})
+    upstream = [s for s in build_stages(base_cfg) if s.name in ("graph", "chains", "synth")]
+    base_stages, base_model = resolve_base_model(base_cfg, shared)
+    for stage in upstream + base_stages:
+        run_stage(stage, logs_dir=shared / "logs")
+    rows: list[dict[str, Any]] = []
+    if base_cfg.evaluate_base and base_cfg.bfcl:
+        base_eval = bfcl_stage(base_cfg, base_model, shared / "eval" / "bfcl-base", "bfcl-base")
+        run_stage(base_eval, logs_dir=shared / "logs")
+        rows.append(_row("base model (no SFT)", base_eval.out / "report.json", {}))
+    for setting in abl.settings:
+        cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
+        run = Path(cfg.run_dir)
+        logger.info("ablation setting %s: %s", setting.name, setting.filter)
+        for stage in _setting_stages(cfg, run, shared, base_model):
+            run_stage(stage, logs_dir=run / "logs")
+        rows.append(
+            _row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", _filter_counts(run / "filter"))
+        )
+    return write_table(out, rows)
+
+
+def _row(name: str, report_path: Path, counts: dict[str, Any]) -> dict[str, Any]:
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    cats = bfcl_categories(report)
+    row: dict[str, Any] = {"setting": name, **counts}
+    for cat, (correct, total) in sorted(cats.items()):
+        row[cat] = round(100 * correct / max(total, 1), 1)
+        row[f"{cat}_n"] = total
+    correct = sum(c for c, _ in cats.values())
+    total = sum(t for _, t in cats.values())
+    lo, hi = wilson_interval(correct, total)
+    row["pooled"] = round(100 * correct / max(total, 1), 1)
+    row["pooled_ci95"] = f"{100 * lo:.0f}-{100 * hi:.0f}"
+    return row
+
+
+def write_table(out: Path, rows: list[dict[str, Any]]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    with open(out / "ablation.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    md = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    md += ["| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in columns) + " |" for r in rows]
+    (out / "ablation.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    _plot(out / "ablation.png", rows)
+    return out / "ablation.md"
+
+
+def _plot(path: Path, rows: list[dict[str, Any]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cats = sorted({k for r in rows for k in r if f"{k}_n" in r})
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(rows) * max(len(cats), 1) / 2), 4))
+    width = 0.8 / max(len(rows), 1)
+    for i, row in enumerate(rows):
+        xs = [j + i * width for j in range(len(cats))]
+        ax.bar(xs, [row.get(c, 0) or 0 for c in cats], width, label=row["setting"])
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cats))], cats)
+    ax.set_ylabel("BFCL accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("Filter ablation")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

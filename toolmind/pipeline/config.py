@@ -1,0 +1,177 @@
+"""Pipeline and ablation configuration (`recipes/pipelines/*.yaml`, `recipes/ablations/*.yaml`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A pipeline config file is missing, malformed or names an unknown field."""
+
+
+@dataclass
+class FilterSetting:
+    trajectory: bool = field(default=True, metadata={"help": "run the trajectory-level filter (drops)"})
+    turn: bool = field(default=True, metadata={"help": "run the turn-level filter (masks turns)"})
+    stages: list[str] | None = field(
+        default=None, metadata={"help": "explicit list of filter stages (None: the filter's defaults)"}
+    )
+
+
+@dataclass
+class BfclSetting:
+    categories: list[str] = field(
+        default_factory=lambda: ["simple_python", "multiple", "parallel", "irrelevance"],
+        metadata={"help": "official BFCL-v4 category names, or ['all']"},
+    )
+    sample: int | None = field(
+        default=None, metadata={"help": "entries per category (seeded, identical for every model); None: all"}
+    )
+    seed: int = field(default=0, metadata={"help": "seed of the per-category sample"})
+    thinking: bool = field(default=True, metadata={"help": "leave thinking on (the official Qwen FC prompt)"})
+    backend: str = field(default="transformers", metadata={"help": "transformers | litellm | vllm"})
+    args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra `toolmind eval bfcl` options (--key value)"}
+    )
+
+
+@dataclass
+class TauSetting:
+    domains: list[str] = field(default_factory=lambda: ["airline", "retail"], metadata={"help": "τ² domains"})
+    data_dir: str = field(default="", metadata={"help": "τ² data directory (<domain>/tasks.json, ...)"})
+    split: str = field(default="base", metadata={"help": "task split (base is the leaderboard set)"})
+    user_model: str = field(default="", metadata={"help": "litellm model of the user simulator (required)"})
+    agent_backend: str = field(default="transformers", metadata={"help": "how the evaluated model is served"})
+    trials: int = field(default=1, metadata={"help": "trials per task (pass^k for k=1..trials)"})
+    concurrency: int = field(default=4, metadata={"help": "episodes in flight"})
+    args: dict[str, Any] = field(default_factory=dict, metadata={"help": "extra `toolmind eval tau` options"})
+
+
+@dataclass
+class PipelineConfig:
+    name: str = field(metadata={"help": "run name (used in reports)"})
+    run_dir: str = field(metadata={"help": "directory holding every stage's output and report.md"})
+    seed: int = field(default=0, metadata={"help": "global seed (chains, synthesis, split, training)"})
+    tools: str | None = field(
+        default=None, metadata={"help": "tool file or directory (any importer format); None: default pool"}
+    )
+    graph_args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra `toolmind graph build` options"}
+    )
+    chains: int = field(default=400, metadata={"help": "number of chains to sample"})
+    chain_args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra `toolmind graph sample` options"}
+    )
+    synth_config: str = field(
+        default="recipes/synth/default.yaml", metadata={"help": "synthesis recipe (YAML)"}
+    )
+    synth_args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra `toolmind synth` options"}
+    )
+    filter: FilterSetting = field(default_factory=FilterSetting, metadata={"help": "filter switches"})
+    filter_args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra `toolmind filter` options"}
+    )
+    data_args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "extra `toolmind data build` options"}
+    )
+    base_model: str = field(
+        default="smollm2",
+        metadata={"help": "checkpoint dir or hub id to fine-tune; 'smollm2' converts the packaged GGUF"},
+    )
+    train_config: str = field(
+        default="recipes/SmolLM2-135M/sft/config_demo.yaml", metadata={"help": "SFT recipe (TrlParser YAML)"}
+    )
+    train_args: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "overrides of the SFT recipe (--key value)"}
+    )
+    accelerate_config: str | None = field(
+        default=None,
+        metadata={"help": "accelerate config for `accelerate launch`; None runs training in one process"},
+    )
+    num_processes: int | None = field(default=None, metadata={"help": "accelerate --num_processes"})
+    bfcl: BfclSetting | None = field(default_factory=BfclSetting, metadata={"help": "BFCL evaluation"})
+    tau: TauSetting | None = field(
+        default=None, metadata={"help": "τ² evaluation (needs data dir + user model)"}
+    )
+    evaluate_base: bool = field(default=True, metadata={"help": "also evaluate the base model, side by side"})
+
+
+@dataclass
+class AblationSetting:
+    name: str = field(metadata={"help": "row label"})
+    filter: FilterSetting = field(metadata={"help": "filter switches for this row"})
+
+
+@dataclass
+class AblationConfig:
+    pipeline: str = field(metadata={"help": "pipeline config the ablation starts from"})
+    run_dir: str = field(metadata={"help": "ablation output directory"})
+    settings: list[AblationSetting] = field(
+        default_factory=lambda: [
+            AblationSetting("none", FilterSetting(trajectory=False, turn=False)),
+            AblationSetting("trajectory", FilterSetting(trajectory=True, turn=False)),
+            AblationSetting("turn", FilterSetting(trajectory=False, turn=True)),
+            AblationSetting("both", FilterSetting(trajectory=True, turn=True)),
+        ],
+        metadata={"help": "filter settings to compare"},
+    )
+    overrides: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": "pipeline fields overridden for every setting"}
+    )
+
+
+def _build(cls: type[Any], data: Any, where: str) -> Any:
+    """Build a (nested) dataclass from a mapping, naming the offending field on error."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {unknown}; known: {sorted(fields)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        ftype = str(fields[name].type)
+        if value is not None and "FilterSetting" in ftype and "list" not in ftype:
+            value = _build(FilterSetting, value, f"{where}.{name}")
+        elif value is not None and ftype.startswith("BfclSetting"):
+            value = _build(BfclSetting, value, f"{where}.{name}")
+        elif value is not None and ftype.startswith("TauSetting"):
+            value = _build(TauSetting, value, f"{where}.{name}")
+        elif name == "settings":
+            value = [_build(AblationSetting, v, f"{where}.settings[{i}]") for i, v in enumerate(value)]
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _read_yaml(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: config file not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: expected a mapping at the top level")
+    return data
+
+
+def load_pipeline_config(path: str | Path, overrides: dict[str, Any] | None = None) -> PipelineConfig:
+    data = _read_yaml(path)
+    data.update(overrides or {})
+    cfg: PipelineConfig = _build(PipelineConfig, data, str(path))
+    return cfg
+
+
+def load_ablation_config(path: str | Path) -> AblationConfig:
+    cfg: AblationConfig = _build(AblationConfig, _read_yaml(path), str(path))
+    return cfg
