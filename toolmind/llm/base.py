@@ -18,6 +18,17 @@ class LLMError(RuntimeError):
     """No completion could be obtained (after retries, where the backend retries)."""
 
 
+class LLMRequestError(LLMError):
+    """A provider call failed for good: carries the model, the last HTTP status (None for connection
+    errors and timeouts) and the number of attempts made."""
+
+    def __init__(self, message: str, *, model: str, status: int | None, attempts: int) -> None:
+        super().__init__(message)
+        self.model = model
+        self.status = status
+        self.attempts = attempts
+
+
 @dataclass
 class ChatRequest:
     messages: list[Message]
