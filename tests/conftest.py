@@ -9,3 +9,29 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+# --------------------------------------------------------------------------------------------------
+# Tiny Qwen3 model and tokenizer (toolmind.testing.tiny_qwen3), built once per test session.
+# --------------------------------------------------------------------------------------------------
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer() -> Any:
+    """The small Qwen3-style BPE tokenizer with all Qwen3 added tokens and toolmind's chat template."""
+    from toolmind.testing.tiny_qwen3 import build_tokenizer
+
+    return build_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen3_dir(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer: Any) -> Path:
+    """A saved random tiny Qwen3ForCausalLM (hidden 64, 2 layers) + tokenizer; loads offline."""
+    from toolmind.testing.tiny_qwen3 import build_tiny_qwen3
+
+    return build_tiny_qwen3(tmp_path_factory.mktemp("tiny_qwen3"), tokenizer=tiny_tokenizer)
