@@ -142,6 +142,13 @@ def build_tokenizer(
     return wrapped
 
 
+def _token_id(tokenizer: PreTrainedTokenizerFast, token: str) -> int:
+    token_id = tokenizer.convert_tokens_to_ids(token)
+    if not isinstance(token_id, int):
+        raise TypeError(f"expected one id for {token!r}, got {token_id!r}")
+    return token_id
+
+
 def build_tiny_qwen3(
     out_dir: str | Path,
     *,
@@ -171,8 +178,7 @@ def build_tiny_qwen3(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tok = tokenizer if tokenizer is not None else build_tokenizer()
-    eos_id = tok.convert_tokens_to_ids(EOS_TOKEN)
-    pad_id = tok.convert_tokens_to_ids(PAD_TOKEN)
+    eos_id, pad_id = _token_id(tok, EOS_TOKEN), _token_id(tok, PAD_TOKEN)
     config = Qwen3Config(
         vocab_size=-(-len(tok) // 64) * 64,  # rounded up like Qwen's padded embedding table
         hidden_size=hidden_size,
