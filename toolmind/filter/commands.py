@@ -27,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--judge-model", help="judge model: scripted:judge-v1 (default) or a litellm model name")
     p.add_argument("--judge-api-base", help="OpenAI-compatible endpoint of the judge model")
     p.add_argument("--judge-concurrency", type=int, help="judge requests in flight at once")
+    p.add_argument("--cache-dir", help="directory of cached judge verdicts (default: OUT/judge_cache)")
     p.set_defaults(func=run)
 
 
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         "judge_model": args.judge_model,
         "judge_api_base": args.judge_api_base,
         "judge_concurrency": args.judge_concurrency,
+        "cache_dir": args.cache_dir,
     }
     fields = config.to_dict() | {k: v for k, v in overrides.items() if v is not None} | {"stages": stages}
     try:
