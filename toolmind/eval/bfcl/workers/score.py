@@ -1,0 +1,20 @@
+"""Run the official BFCL scorer on one result folder (scorer environment only, one process per run).
+
+usage: score.py RESULT_DIR SCORE_DIR MODEL CATEGORIES PARTIAL
+CATEGORIES is comma-separated; PARTIAL is 1 when the result files hold a sample of each category.
+"""
+
+import contextlib
+import sys
+
+from bfcl_eval.eval_checker.eval_runner import main as evaluate
+
+
+def run() -> None:
+    result_dir, score_dir, model, categories, partial = sys.argv[1:6]
+    with contextlib.redirect_stdout(sys.stderr):
+        evaluate([model], categories.split(","), result_dir, score_dir, partial_eval=partial == "1")
+
+
+if __name__ == "__main__":
+    run()
