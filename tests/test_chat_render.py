@@ -65,6 +65,16 @@ def test_generator_covers_the_corners() -> None:
     assert any(not c.enable_thinking and c.add_generation_prompt for c in cases)
     runs = [sum(1 for _ in group) for c in cases for group in _runs([m.role for m in c.messages], "tool")]
     assert max(runs) >= 3  # several tool responses in a row
+    kept = dropped = 0
+    for case in cases:
+        text = render(case.messages, case.tools)
+        for m in case.messages:
+            if m.reasoning_content and m.reasoning_content.strip("\n"):
+                if f"<think>\n{m.reasoning_content.strip(chr(10))}\n</think>" in text:
+                    kept += 1
+                else:
+                    dropped += 1
+    assert kept > 20 and dropped > 20  # reasoning kept in the live chain, dropped from history
 
 
 def _runs(roles: list[str], role: str) -> list[range]:
@@ -198,3 +208,14 @@ def test_bad_input_is_a_clear_error() -> None:
         render([{"role": "user", "content": "x"}, {"role": "bot", "content": "y"}])
     with pytest.raises(TypeError, match="message 0"):
         render(["hello"])  # type: ignore[list-item]
+
+
+def test_empty_tools_and_thinking_flag_without_generation_prompt() -> None:
+    messages = [Message(role="system", content="S"), Message(role="user", content="u")]
+    assert (
+        render(messages, [])
+        == render(messages, None)
+        == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nu<|im_end|>\n"
+    )
+    assert render(messages, enable_thinking=False) == render(messages)
+    assert render(messages, add_generation_prompt=True).endswith("<|im_start|>assistant\n")
