@@ -1,0 +1,241 @@
+"""Trajectories → `input_ids` + `labels` with per-turn loss masks, rendered by `toolmind.chat`.
+
+The text is what the model sees and produces at inference (`toolmind.chat.render_segments`); only the
+text a trainable assistant turn *generates* carries labels: its reasoning, reply, tool calls and
+`<|im_end|>`. System, user and tool turns, generation prompts and masked (`train=False`) assistant turns
+get -100 (STYLE principle 6).
+
+Two ways to cut a conversation into samples:
+
+- `per_turn` (paper-faithful, the released ToolMind data): one sample per trainable assistant turn *i*,
+  `messages[: i + 1]` rendered exactly as the prompt the model gets when it produces turn *i* (reasoning
+  of turns before the last user query dropped), loss on turn *i* only.
+- `multi_turn`: one sample per conversation, every trainable turn labelled. Each assistant turn appears as
+  the model generated it (with its reasoning), so every labelled turn sees a prefix that is one consistent
+  token stream; the conversation ends at its last trainable turn. Several times fewer tokens than
+  `per_turn` on long conversations, at the price of showing older reasoning in context.
+
+Tokenization is piecewise: the prompt text before a labelled turn is tokenized as one string and the
+turn's text as another, which is exactly how a model sees a prompt and then generates a turn.
+
+Bad data is reported, never trained on silently: a record without a trainable turn and a sample longer
+than `max_length` are skipped and counted (or raise with `overlong_policy="error"`), never truncated into
+a sample whose labels are all -100.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolmind.chat import render_segments
+from toolmind.schema import Message, Trajectory
+
+logger = logging.getLogger(__name__)
+
+IGNORE_INDEX = -100
+MASK_MODES = ("per_turn", "multi_turn")
+TOOL_FORMATS = ("openai", "bare", "mixed")
+# Trajectories rendered per batched tokenizer call (the fast tokenizer parallelises inside a batch).
+BATCH_CONVERSATIONS = 256
+# A stand-in user query: an assistant turn right after a user turn renders as the text it generates.
+_QUERY_STUB = {"role": "user", "content": ""}
+
+Piece = tuple[str, bool]  # (text, labelled)
+
+
+@dataclass
+class TokenizeConfig:
+    """How trajectories become training samples."""
+
+    mask_mode: str = field(
+        default="per_turn", metadata={"help": "per_turn (one sample per trainable turn) or multi_turn."}
+    )
+    tool_format: str = field(
+        default="openai",
+        metadata={
+            "help": "Tool list form: openai (wrapped spec), bare (function dict), mixed (seeded choice)."
+        },
+    )
+    bare_tool_fraction: float = field(
+        default=0.5, metadata={"help": "With tool_format='mixed': share of samples with bare tool dicts."}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of the per-sample tool-format choice."})
+    max_length: int | None = field(
+        default=None, metadata={"help": "Longest sample in tokens; longer samples are skipped (or raise)."}
+    )
+    overlong_policy: str = field(
+        default="skip", metadata={"help": "skip: drop and count an overlong sample; error: raise."}
+    )
+
+    def __post_init__(self) -> None:
+        if self.mask_mode not in MASK_MODES:
+            raise ValueError(f"mask_mode must be one of {list(MASK_MODES)}, got {self.mask_mode!r}")
+        if self.tool_format not in TOOL_FORMATS:
+            raise ValueError(f"tool_format must be one of {list(TOOL_FORMATS)}, got {self.tool_format!r}")
+        if self.overlong_policy not in ("skip", "error"):
+            raise ValueError(f"overlong_policy must be 'skip' or 'error', got {self.overlong_policy!r}")
+
+
+@dataclass
+class Sample:
+    """One training sequence: token ids, labels (-100 = no loss), and where it came from."""
+
+    input_ids: list[int]
+    labels: list[int]
+    trajectory_id: str
+    turns: list[int]
+    tool_format: str
+
+
+@dataclass
+class TokenizeStats:
+    """Counts of one tokenization pass; `skipped_ids` keeps the first few ids per reason."""
+
+    conversations: int = 0
+    samples: int = 0
+    tokens: int = 0
+    label_tokens: int = 0
+    skipped_no_trainable: int = 0
+    skipped_overlong: int = 0
+    skipped_ids: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, reason: str, record_id: str) -> None:
+        ids = self.skipped_ids.setdefault(reason, [])
+        if len(ids) < 5:
+            ids.append(record_id)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.conversations} conversations -> {self.samples} samples, {self.tokens} tokens "
+            f"({self.label_tokens} labelled); skipped: {self.skipped_no_trainable} without a trainable turn, "
+            f"{self.skipped_overlong} samples over max_length"
+        )
+        if self.skipped_ids:
+            text += f" (e.g. {self.skipped_ids})"
+        return text
+
+
+def tool_dicts(trajectory: Trajectory, tool_format: str) -> list[dict[str, Any]]:
+    """The trajectory's tools as the system turn lists them: OpenAI-wrapped or bare function dicts."""
+    if tool_format == "bare":
+        return [tool.function.model_dump() for tool in trajectory.tools]
+    return [tool.openai() for tool in trajectory.tools]
+
+
+def choose_tool_format(config: TokenizeConfig, key: str) -> str:
+    """The tool format of one sample; with 'mixed' a stable function of (seed, key), not of data order."""
+    if config.tool_format != "mixed":
+        return config.tool_format
+    digest = hashlib.blake2b(f"{config.seed}:{key}".encode(), digest_size=8).digest()
+    return "bare" if int.from_bytes(digest, "big") / 2**64 < config.bare_tool_fraction else "openai"
+
+
+def generated_text(message: Message) -> str:
+    """The text the model generates for an assistant message (think block included, `<|im_end|>` last)."""
+    segments = render_segments([_QUERY_STUB, message.model_dump(exclude_none=True)])
+    return next(s.text for s in segments if s.message_index == 1)
+
+
+def _merge(pieces: Iterable[Piece]) -> list[Piece]:
+    """Join neighbouring unlabelled pieces: a prompt is tokenized as one string, as at inference."""
+    merged: list[Piece] = []
+    for text, labelled in pieces:
+        if merged and not labelled and not merged[-1][1]:
+            merged[-1] = (merged[-1][0] + text, False)
+        else:
+            merged.append((text, labelled))
+    return merged
+
+
+def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[list[Piece], list[int], str]]:
+    """Cut one trajectory into samples of (pieces, labelled turn indices, tool format); no tokenizer."""
+    trainable = trajectory.trainable_indices()
+    if not trainable:
+        return []
+    out: list[tuple[list[Piece], list[int], str]] = []
+    if config.mask_mode == "per_turn":
+        for turn in trainable:
+            fmt = choose_tool_format(config, f"{trajectory.id}:{turn}")
+            segments = render_segments(trajectory.messages[: turn + 1], tool_dicts(trajectory, fmt))
+            out.append((_merge((s.text, s.message_index == turn) for s in segments), [turn], fmt))
+        return out
+    fmt = choose_tool_format(config, trajectory.id)
+    last = trainable[-1]
+    wanted = set(trainable)
+    pieces: list[Piece] = []
+    for segment in render_segments(trajectory.messages[: last + 1], tool_dicts(trajectory, fmt)):
+        index = segment.message_index
+        if index is None:
+            pieces.append((segment.text, False))
+        else:
+            pieces.append((generated_text(trajectory.messages[index]), index in wanted))
+    out.append((_merge(pieces), trainable, fmt))
+    return out
+
+
+def _batches(items: Iterable[Trajectory], size: int) -> Iterator[list[Trajectory]]:
+    batch: list[Trajectory] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def iter_samples(
+    trajectories: Iterable[Trajectory], tokenizer: Any, config: TokenizeConfig, stats: TokenizeStats
+) -> Iterator[Sample]:
+    """Tokenize trajectories into samples, updating `stats`; see the module docstring for the rules.
+
+    Raises:
+        ValueError: a sample exceeds `max_length` and `overlong_policy` is "error".
+    """
+    for batch in _batches(trajectories, BATCH_CONVERSATIONS):
+        planned: list[tuple[str, list[Piece], list[int], str]] = []
+        for trajectory in batch:
+            stats.conversations += 1
+            cut = sample_pieces(trajectory, config)
+            if not cut:
+                stats.skipped_no_trainable += 1
+                stats.skip("no_trainable_turn", trajectory.id)
+            planned.extend((trajectory.id, pieces, turns, fmt) for pieces, turns, fmt in cut)
+        texts = [text for _, pieces, _, _ in planned for text, _ in pieces]
+        encoded: Sequence[list[int]] = (
+            tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+        )
+        position = 0
+        for record_id, pieces, turns, fmt in planned:
+            input_ids: list[int] = []
+            labels: list[int] = []
+            for _text, labelled in pieces:
+                ids = encoded[position]
+                position += 1
+                input_ids.extend(ids)
+                labels.extend(ids if labelled else [IGNORE_INDEX] * len(ids))
+            if config.max_length is not None and len(input_ids) > config.max_length:
+                where = f"record {record_id!r} turn(s) {turns}"
+                if config.overlong_policy == "error":
+                    raise ValueError(f"{where}: {len(input_ids)} tokens > max_length {config.max_length}")
+                stats.skipped_overlong += 1
+                stats.skip("over_max_length", f"{record_id}@{turns[-1]}")
+                continue
+            stats.samples += 1
+            stats.tokens += len(input_ids)
+            stats.label_tokens += sum(1 for label in labels if label != IGNORE_INDEX)
+            yield Sample(input_ids, labels, record_id, turns, fmt)
+
+
+def tokenize_trajectories(
+    trajectories: Iterable[Trajectory], tokenizer: Any, config: TokenizeConfig
+) -> tuple[list[Sample], TokenizeStats]:
+    """All samples of `trajectories` plus the counts (skips included); logs the summary."""
+    stats = TokenizeStats()
+    samples = list(iter_samples(trajectories, tokenizer, config, stats))
+    logger.info("tokenized (%s, tools %s): %s", config.mask_mode, config.tool_format, stats.summary())
+    return samples, stats

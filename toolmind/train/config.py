@@ -1,0 +1,109 @@
+"""toolmind's own training arguments, parsed together with TRL's `SFTConfig` and `ModelConfig`.
+
+One YAML recipe fills all three dataclasses (`TrlParser` shares one namespace between YAML and the
+command line), so a recipe reads as a flat list of fields; every field below is documented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MASK_MODES = ("per_turn", "multi_turn")
+TOOL_FORMATS = ("openai", "bare", "mixed")
+OVERLONG_POLICIES = ("skip", "error")
+
+
+@dataclass
+class ScriptArguments:
+    """Data and tokenization arguments of `toolmind.train.sft`."""
+
+    dataset_path: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "Training data: toolmind trajectory JSONL files, directories of them (every *.jsonl inside, "
+            "sorted), or directories written by `datasets.Dataset.save_to_disk` (with `messages`/`tools` "
+            "columns, or already tokenized `input_ids`/`labels`). Several paths are concatenated."
+        },
+    )
+    eval_dataset_path: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "Evaluation data, same forms as `dataset_path`; used when `eval_strategy` is not 'no'."
+        },
+    )
+    mask_mode: str = field(
+        default="per_turn",
+        metadata={
+            "help": "How conversations become samples. 'per_turn' (paper-faithful): one sample per trainable "
+            "assistant turn, the conversation up to that turn rendered as the model sees it at inference "
+            "(earlier reasoning dropped), loss on that turn only. 'multi_turn': one sample per conversation, "
+            "all trainable turns labelled, earlier reasoning kept so the text is one prefix-consistent "
+            "sequence (far fewer tokens).",
+            "choices": list(MASK_MODES),
+        },
+    )
+    tool_format: str = field(
+        default="openai",
+        metadata={
+            "help": "How tools are listed in the system turn. 'openai': the OpenAI spec "
+            '{"type": "function", "function": {...}} (what Qwen3\'s template shows). \'bare\': the bare '
+            'function dict {"name", "description", "parameters"} (what the official BFCL Qwen handler shows '
+            "at evaluation time). 'mixed': a seeded per-sample choice between the two "
+            "(`bare_tool_fraction`).",
+            "choices": list(TOOL_FORMATS),
+        },
+    )
+    bare_tool_fraction: float = field(
+        default=0.5,
+        metadata={"help": "With tool_format='mixed': the share of samples rendered with bare tool dicts."},
+    )
+    overlong_policy: str = field(
+        default="skip",
+        metadata={
+            "help": "What to do with a sample longer than `max_length` (SFTConfig): 'skip' drops it and counts "
+            "it in the log; 'error' stops. Samples are never truncated (a cut sample can lose its labels).",
+            "choices": list(OVERLONG_POLICIES),
+        },
+    )
+    chat_template_file: str | None = field(
+        default=None,
+        metadata={
+            "help": "Jinja chat template saved with the tokenizer in every checkpoint; default: toolmind's "
+            "Qwen3 template (toolmind/chat/templates/qwen3.jinja), the one the training text is rendered with."
+        },
+    )
+    accelerate_config: str | None = field(
+        default=None,
+        metadata={
+            "help": "The accelerate config this recipe is meant for (documentation and `--dry_run`: the global "
+            "batch and DeepSpeed config are computed for its process count). Launch with the same file."
+        },
+    )
+    dry_run: bool = field(
+        default=False,
+        metadata={
+            "help": "Build and log the resolved configs (global batch, DeepSpeed config) and exit without "
+            "loading the model or the data. Needs no GPU."
+        },
+    )
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (
+            ("mask_mode", self.mask_mode, MASK_MODES),
+            ("tool_format", self.tool_format, TOOL_FORMATS),
+            ("overlong_policy", self.overlong_policy, OVERLONG_POLICIES),
+        ):
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+        if not 0.0 <= self.bare_tool_fraction <= 1.0:
+            raise ValueError(f"bare_tool_fraction must be in [0, 1], got {self.bare_tool_fraction}")
+        # A single path given on the command line arrives as a string.
+        if isinstance(self.dataset_path, str):
+            self.dataset_path = [self.dataset_path]
+        if isinstance(self.eval_dataset_path, str):
+            self.eval_dataset_path = [self.eval_dataset_path]
+
+    def summary(self) -> dict[str, Any]:
+        """Fields as a plain dict (for manifests and logs)."""
+        return dict(self.__dict__)

@@ -1,0 +1,168 @@
+"""Training data for SFT: toolmind trajectories (JSONL or `save_to_disk`) → a tokenized `datasets.Dataset`.
+
+Accepted paths (several are concatenated, in order):
+
+- a JSONL file of `toolmind.schema.Trajectory` records;
+- a directory of such files: its `train.jsonl` when there is one (the split layout of `toolmind data
+  build`), else every `*.jsonl` directly inside, sorted by name;
+- a directory written by `datasets.Dataset.save_to_disk` (or a `DatasetDict`, whose `train` split is
+  used) with trajectory columns (`messages`, `tools`, `labels`, `id`, `meta`; nested fields may be JSON
+  strings, the Arrow-safe form), or with already tokenized `input_ids` + `labels` columns.
+
+Bad records are reported with file, line (or row) and field, and skipped with a count.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from toolmind.data.tokenize import IGNORE_INDEX, TokenizeConfig, TokenizeStats, iter_samples
+from toolmind.schema import RecordError, Trajectory, iter_jsonl
+
+logger = logging.getLogger(__name__)
+
+SAVE_TO_DISK_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
+TRAIN_SPLIT_FILE = "train.jsonl"
+JSON_COLUMNS = ("messages", "tools", "labels", "meta")
+
+
+@dataclass
+class LoadReport:
+    """What loading found: tokenization counts plus bad records (first few kept verbatim)."""
+
+    stats: TokenizeStats = field(default_factory=TokenizeStats)
+    bad_records: int = 0
+    bad_examples: list[str] = field(default_factory=list)
+    pretokenized_rows: int = 0
+
+    def bad(self, error: RecordError | str) -> None:
+        self.bad_records += 1
+        if len(self.bad_examples) < 20:
+            self.bad_examples.append(str(error))
+
+    def summary(self) -> str:
+        text = self.stats.summary()
+        if self.pretokenized_rows:
+            text += f"; {self.pretokenized_rows} pre-tokenized rows"
+        if self.bad_records:
+            text += f"; {self.bad_records} bad record(s) skipped, e.g.: " + " | ".join(self.bad_examples[:3])
+        return text
+
+
+def _is_saved_dataset(path: Path) -> bool:
+    return path.is_dir() and any((path / marker).exists() for marker in SAVE_TO_DISK_MARKERS)
+
+
+def _load_saved(path: Path) -> Any:
+    from datasets import DatasetDict, load_from_disk
+
+    loaded = load_from_disk(str(path))
+    if isinstance(loaded, DatasetDict):
+        if "train" not in loaded:
+            raise ValueError(f"{path}: a DatasetDict without a 'train' split (splits: {list(loaded)})")
+        return loaded["train"]
+    return loaded
+
+
+def _jsonl_files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    if (path / TRAIN_SPLIT_FILE).is_file():
+        return [path / TRAIN_SPLIT_FILE]
+    return sorted(path.glob("*.jsonl"))
+
+
+def _row_to_trajectory(row: dict[str, Any], where: str) -> Trajectory:
+    data = {k: v for k, v in row.items() if v is not None}
+    for column in JSON_COLUMNS:
+        if isinstance(data.get(column), str):
+            try:
+                data[column] = json.loads(data[column])
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{where}: column {column!r} is not valid JSON ({exc.msg})") from exc
+    data.setdefault("id", where)
+    return Trajectory.model_validate(data)
+
+
+def iter_trajectories(paths: Sequence[str], report: LoadReport) -> Iterator[Trajectory]:
+    """Yield every valid trajectory under `paths`; bad records go to `report`."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise FileNotFoundError(f"dataset path {path} does not exist")
+        if _is_saved_dataset(path):
+            dataset = _load_saved(path)
+            if "input_ids" in dataset.column_names:
+                continue  # pre-tokenized: handled by `load_pretokenized`
+            for index, row in enumerate(dataset):
+                where = f"{path}#row{index}"
+                try:
+                    yield _row_to_trajectory(row, where)
+                except (ValidationError, ValueError) as exc:
+                    report.bad(f"{where}: {exc}".splitlines()[0])
+            continue
+        files = _jsonl_files(path)
+        if not files:
+            raise FileNotFoundError(f"{path} holds no *.jsonl files and is not a saved dataset")
+        for file in files:
+            for item in iter_jsonl(file, Trajectory):
+                if isinstance(item, RecordError):
+                    report.bad(item)
+                else:
+                    yield item
+
+
+def load_pretokenized(
+    paths: Sequence[str], report: LoadReport, max_length: int | None = None
+) -> list[dict[str, list[int]]]:
+    """Rows of saved datasets that already have `input_ids` + `labels` (checked, not re-tokenized)."""
+    rows: list[dict[str, list[int]]] = []
+    for raw in paths:
+        path = Path(raw)
+        if not _is_saved_dataset(path):
+            continue
+        dataset = _load_saved(path)
+        if "input_ids" not in dataset.column_names:
+            continue
+        if "labels" not in dataset.column_names:
+            raise ValueError(f"{path}: has input_ids but no labels column; cannot tell what to train on")
+        for index, row in enumerate(dataset.select_columns(["input_ids", "labels"])):
+            if len(row["input_ids"]) != len(row["labels"]):
+                report.bad(f"{path}#row{index}: input_ids and labels differ in length")
+            elif all(label == IGNORE_INDEX for label in row["labels"]):
+                report.stats.skipped_no_trainable += 1
+                report.stats.skip("no_trainable_turn", f"{path}#row{index}")
+            elif max_length is not None and len(row["input_ids"]) > max_length:
+                report.stats.skipped_overlong += 1
+                report.stats.skip("over_max_length", f"{path}#row{index}")
+            else:
+                rows.append({"input_ids": row["input_ids"], "labels": row["labels"]})
+    report.pretokenized_rows = len(rows)
+    return rows
+
+
+def build_sft_dataset(paths: Sequence[str], tokenizer: Any, config: TokenizeConfig) -> tuple[Any, LoadReport]:
+    """A `datasets.Dataset` with `input_ids` and `labels` for SFTTrainer, plus the load report.
+
+    Raises:
+        ValueError: nothing trainable was found.
+    """
+    from datasets import Dataset
+
+    report = LoadReport()
+    rows = load_pretokenized(paths, report, config.max_length)
+    for sample in iter_samples(iter_trajectories(paths, report), tokenizer, config, report.stats):
+        rows.append({"input_ids": sample.input_ids, "labels": sample.labels})
+    for example in report.bad_examples:
+        logger.warning("bad record skipped: %s", example)
+    logger.info("training data from %s: %s", list(paths), report.summary())
+    if not rows:
+        raise ValueError(f"no trainable samples in {list(paths)}: {report.summary()}")
+    return Dataset.from_list(rows), report

@@ -1,0 +1,193 @@
+"""Supervised fine-tuning on toolmind data with TRL's SFTTrainer.
+
+Single process:
+
+    python -m toolmind.train.sft --config recipes/tiny/sft/config_tiny.yaml
+
+8 GPUs with DeepSpeed ZeRO-3 (the ToolMind setting):
+
+    accelerate launch --config_file recipes/accelerate_configs/zero3.yaml -m toolmind.train.sft \\
+        --config recipes/Qwen3-14B/sft/config_toolmind.yaml
+
+One YAML fills three dataclasses: toolmind's `ScriptArguments` (data, masks, tool format), TRL's
+`SFTConfig` (optimisation, checkpoints, packing) and TRL's `ModelConfig` (model, dtype, LoRA); any field
+can be overridden on the command line (`--learning_rate 1e-5`).
+
+The data is tokenized here, with per-turn loss masks (`toolmind.data.tokenize`), and handed to TRL as
+`input_ids` + `labels`, which TRL keeps bit for bit. Checkpoints carry the tokenizer with toolmind's Qwen3
+chat template, so evaluation loads them directly; a run restarted with the same `output_dir` resumes from
+its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from toolmind.train.config import ScriptArguments
+
+logger = logging.getLogger(__name__)
+
+END_OF_TURN = "<|im_end|>"
+MANIFEST = "toolmind_train.json"
+
+
+def make_parser() -> Any:
+    """The TrlParser over (ScriptArguments, SFTConfig, ModelConfig)."""
+    from trl import ModelConfig, SFTConfig, TrlParser
+
+    dataclass_types: list[Any] = [ScriptArguments, SFTConfig, ModelConfig]
+    return TrlParser(dataclass_types)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[ScriptArguments, Any, Any]:
+    """Parse `--config recipe.yaml` plus command-line overrides into the three dataclasses."""
+    parser = make_parser()
+    script_args, training_args, model_args = parser.parse_args_and_config(args=_cpu_dry_run(argv))
+    return script_args, training_args, model_args
+
+
+def _cpu_dry_run(argv: list[str] | None) -> list[str] | None:
+    """A dry run of a bf16 GPU recipe on a machine without a GPU: parse it with `use_cpu` so that
+    `TrainingArguments` accepts bf16 (the dry run never trains)."""
+    import torch
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--dry_run" in args and "--use_cpu" not in args and not torch.cuda.is_available():
+        return [*args, "--use_cpu", "true"]
+    return argv
+
+
+def last_checkpoint(output_dir: str) -> str | None:
+    """The newest `checkpoint-N` directory in `output_dir`, or None."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    if not os.path.isdir(output_dir):
+        return None
+    found: str | None = get_last_checkpoint(output_dir)
+    return found
+
+
+def load_tokenizer(script_args: ScriptArguments, model_args: Any) -> Any:
+    """The model's tokenizer with toolmind's chat template and `<|im_end|>` as end of turn."""
+    from transformers import AutoTokenizer
+
+    from toolmind.train.template import attach_chat_template
+
+    tokenizer = AutoTokenizer.from_pretrained(
+        model_args.model_name_or_path, revision=model_args.model_revision
+    )
+    attach_chat_template(tokenizer, script_args.chat_template_file)
+    if END_OF_TURN not in tokenizer.get_vocab():
+        raise ValueError(
+            f"{model_args.model_name_or_path}: the tokenizer has no {END_OF_TURN!r} token, which the Qwen3 chat "
+            "format ends every turn with (for SmolLM2 use `toolmind train convert-smollm2`)"
+        )
+    tokenizer.eos_token = END_OF_TURN
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def _tokenize_config(script_args: ScriptArguments, training_args: Any) -> Any:
+    from toolmind.data.tokenize import TokenizeConfig
+
+    return TokenizeConfig(
+        mask_mode=script_args.mask_mode,
+        tool_format=script_args.tool_format,
+        bare_tool_fraction=script_args.bare_tool_fraction,
+        seed=training_args.seed,
+        max_length=training_args.max_length,
+        overlong_policy=script_args.overlong_policy,
+    )
+
+
+def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> dict[str, Any]:
+    """Train (or, with `dry_run`, only resolve the configs); returns a summary of the run."""
+    if script_args.dry_run:
+        from toolmind.train.dry_run import dry_run
+
+        return dry_run(script_args, training_args, model_args)
+
+    from transformers import set_seed
+    from trl import SFTTrainer, get_peft_config
+
+    from toolmind.train.dataset import build_sft_dataset
+
+    if not script_args.dataset_path:
+        raise ValueError("dataset_path is empty: give toolmind JSONL files/directories or a saved dataset")
+    set_seed(training_args.seed)
+    tokenizer = load_tokenizer(script_args, model_args)
+    tokenize_config = _tokenize_config(script_args, training_args)
+    train_dataset, report = build_sft_dataset(script_args.dataset_path, tokenizer, tokenize_config)
+    eval_dataset = None
+    if training_args.eval_strategy != "no" and script_args.eval_dataset_path:
+        eval_dataset, _ = build_sft_dataset(script_args.eval_dataset_path, tokenizer, tokenize_config)
+    if training_args.padding_free and not training_args.packing:
+        # Lengths are already enforced by tokenization (overlong samples skipped, never cut), and TRL
+        # refuses padding-free without packing while max_length is set.
+        training_args.max_length = None
+
+    training_args.model_init_kwargs = {
+        "revision": model_args.model_revision,
+        "dtype": model_args.dtype,
+        "attn_implementation": model_args.attn_implementation,
+        **(training_args.model_init_kwargs or {}),
+    }
+    trainer = SFTTrainer(
+        model=model_args.model_name_or_path,
+        args=training_args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=tokenizer,
+        peft_config=get_peft_config(model_args),
+    )
+    # The end-of-turn token stops generation of the saved model.
+    model: Any = trainer.model
+    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    resume = training_args.resume_from_checkpoint or last_checkpoint(training_args.output_dir)
+    if resume:
+        logger.info("resuming from %s", resume)
+    result = trainer.train(resume_from_checkpoint=resume)
+    trainer.save_model(training_args.output_dir)
+    summary: dict[str, Any] = {
+        "output_dir": training_args.output_dir,
+        "resumed_from": resume,
+        "train_samples": len(train_dataset),
+        "data": {
+            "conversations": report.stats.conversations,
+            "samples": report.stats.samples,
+            "tokens": report.stats.tokens,
+            "label_tokens": report.stats.label_tokens,
+            "skipped_no_trainable": report.stats.skipped_no_trainable,
+            "skipped_overlong": report.stats.skipped_overlong,
+            "bad_records": report.bad_records,
+            "pretokenized_rows": report.pretokenized_rows,
+        },
+        "metrics": result.metrics,
+        "script_args": script_args.summary(),
+        "log_history": trainer.state.log_history,
+    }
+    if trainer.accelerator.is_main_process:
+        path = Path(training_args.output_dir) / MANIFEST
+        path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+        logger.info("training done; model, tokenizer and %s in %s", MANIFEST, training_args.output_dir)
+    trainer.end()
+    return summary
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """`python -m toolmind.train.sft` / `accelerate launch -m toolmind.train.sft`."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
+    main(*parse_args(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
