@@ -79,7 +79,10 @@ def test_toolace_fixture_tools_in_system_prompt(tmp_path: Path) -> None:
         "description": "Latest price of a stock.",
         "parameters": {
             "type": "dict",
-            "properties": {"symbol": {"type": "string", "description": "Ticker."}, "delayed": {"type": "boolean"}},
+            "properties": {
+                "symbol": {"type": "string", "description": "Ticker."},
+                "delayed": {"type": "boolean"},
+            },
             "required": ["symbol"],
         },
         "required": None,
@@ -123,7 +126,10 @@ def test_sharegpt_fixture(tmp_path: Path) -> None:
     rec = {
         "conversations": [
             {"from": "human", "value": "weather in Rome"},
-            {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Rome"}})},
+            {
+                "from": "function_call",
+                "value": json.dumps({"name": "get_weather", "arguments": {"city": "Rome"}}),
+            },
             {"from": "observation", "value": "{}"},
             {"from": "gpt", "value": "Sunny."},
         ],
@@ -176,7 +182,16 @@ def test_malformed_tools_are_reported_not_fatal(tmp_path: Path) -> None:
         json.dumps(good),
         "{not json",
         json.dumps({"type": "function", "function": {"description": "no name"}}),
-        json.dumps({"type": "function", "function": {**WEATHER, "name": "bad_type", "parameters": {"type": "object", "properties": {"x": {"type": "quaternion"}}}}}),
+        json.dumps(
+            {
+                "type": "function",
+                "function": {
+                    **WEATHER,
+                    "name": "bad_type",
+                    "parameters": {"type": "object", "properties": {"x": {"type": "quaternion"}}},
+                },
+            }
+        ),
         json.dumps({"type": "function", "function": {**WEATHER, "name": "bad_params", "parameters": "city"}}),
         # duplicate parameter: the raw JSON repeats the key "city" inside properties
         '{"name": "dup_param", "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "city": {"type": "integer"}}}}',
@@ -202,7 +217,9 @@ def test_malformed_tools_are_reported_not_fatal(tmp_path: Path) -> None:
 def test_folder_and_json_list_inputs(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text(json.dumps([WEATHER]), encoding="utf-8")
     (tmp_path / "sub").mkdir()
-    _write_jsonl(tmp_path / "sub" / "b.jsonl", [{"type": "function", "function": {**WEATHER, "name": "other"}}])
+    _write_jsonl(
+        tmp_path / "sub" / "b.jsonl", [{"type": "function", "function": {**WEATHER, "name": "other"}}]
+    )
     (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
     report = load_tools(tmp_path)
     assert sorted(t.name for t in report.tools) == ["get_weather", "other"]

@@ -59,7 +59,7 @@ def test_default_pool_is_not_copied_from_bfcl() -> None:
         pytest.skip("bfcl-eval data not installed")
     bfcl: dict[str, list[dict[str, Any]]] = {}
     for f in files:
-        for line in open(f, encoding="utf-8"):
+        for line in Path(f).read_text(encoding="utf-8").splitlines():
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:  # a few files are pretty-printed, not JSONL
@@ -85,7 +85,12 @@ INCOMPLETE = ToolSpec(
         name="create_booking",
         parameters={
             "type": "object",
-            "properties": {"hotel_id": {}, "num_guests": {}, "include_breakfast": {}, "max_price": {"type": "number"}},
+            "properties": {
+                "hotel_id": {},
+                "num_guests": {},
+                "include_breakfast": {},
+                "max_price": {"type": "number"},
+            },
             "required": ["hotel_id"],
         },
     )
