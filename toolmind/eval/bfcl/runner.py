@@ -1,0 +1,216 @@
+"""`evaluate(BFCLConfig)`: generate what is missing, score with the official scorer, write the report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolmind.eval.bfcl.data import (
+    MEMORY_CATEGORIES,
+    MULTI_TURN_CATEGORIES,
+    WEB_SEARCH_CATEGORIES,
+    bfcl_version,
+    load_questions,
+    resolve_categories,
+    sample_ids,
+)
+from toolmind.eval.bfcl.generators import Generator, GenRequest
+from toolmind.eval.bfcl.prompt import format_prompt, parse_response, prepare_entry
+from toolmind.eval.bfcl.results import (
+    append_results,
+    load_results,
+    open_run_dir,
+    result_file,
+    sort_result_file,
+)
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("transformers", "litellm", "vllm")
+
+
+@dataclass
+class BFCLConfig:
+    """One BFCL-v4 evaluation (the fields of `toolmind eval bfcl` and of `evals/bfcl_v4/*.yaml`)."""
+
+    model: str = field(
+        metadata={"help": "checkpoint dir, HF id, litellm model name, or 'oracle' (official answers)"}
+    )
+    out: str = field(metadata={"help": "output folder: results/, score/, report.json/.md/.png"})
+    categories: str = field(
+        default="all", metadata={"help": "comma-separated categories or collections ('all', 'live', ...)"}
+    )
+    backend: str = field(default="transformers", metadata={"help": "transformers | litellm | vllm"})
+    api_base: str | None = field(default=None, metadata={"help": "litellm: OpenAI-compatible base URL"})
+    thinking: bool = field(
+        default=True, metadata={"help": "Qwen3 thinking on (official prompt) or off (empty think block)"}
+    )
+    max_new_tokens: int = field(
+        default=4096, metadata={"help": "completion budget per step (official cap: 4096)"}
+    )
+    batch_size: int = field(default=8, metadata={"help": "prompts (or conversations) per generation call"})
+    sample: int | None = field(
+        default=None, metadata={"help": "score a seeded sample of N entries per category"}
+    )
+    seed: int = field(default=0, metadata={"help": "seed of --sample (same ids for every model)"})
+    web_search: bool = field(
+        default=False, metadata={"help": "run web search (needs network and SERPAPI_API_KEY)"}
+    )
+    device: str = field(default="cpu", metadata={"help": "transformers: torch device"})
+    dtype: str = field(default="float32", metadata={"help": "transformers: torch dtype"})
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"BFCLConfig.backend: {self.backend!r} is not one of {', '.join(BACKENDS)}")
+        if self.sample is not None and self.sample < 1:
+            raise ValueError(f"BFCLConfig.sample must be >= 1, got {self.sample}")
+        if self.batch_size < 1 or self.max_new_tokens < 1:
+            raise ValueError("BFCLConfig.batch_size and max_new_tokens must be >= 1")
+
+    def settings(self) -> dict[str, Any]:
+        """The fields that change generated outputs (part of the result-dir key)."""
+        if self.model == "oracle":
+            return {"backend": "oracle"}
+        return {
+            "backend": self.backend,
+            "api_base": self.api_base,
+            "thinking": self.thinking,
+            "max_new_tokens": self.max_new_tokens,
+        }
+
+
+def make_generator(cfg: BFCLConfig) -> Generator:
+    """Build the generator `cfg.backend` names (explicit table; heavy imports stay lazy)."""
+    from toolmind.eval.bfcl import generators as g
+
+    if cfg.backend == "transformers":
+        return g.TransformersGenerator(
+            cfg.model, max_new_tokens=cfg.max_new_tokens, device=cfg.device, dtype=cfg.dtype
+        )
+    if cfg.backend == "vllm":
+        return g.VLLMGenerator(cfg.model, max_new_tokens=cfg.max_new_tokens)
+    return g.LiteLLMGenerator(
+        cfg.model, api_base=cfg.api_base, max_new_tokens=cfg.max_new_tokens, thinking=cfg.thinking
+    )
+
+
+def not_run_reason(category: str, cfg: BFCLConfig) -> str | None:
+    """Why a category is skipped for this configuration (None: it runs)."""
+    if cfg.model == "oracle":
+        return None
+    if category in WEB_SEARCH_CATEGORIES and not cfg.web_search:
+        return "not run (needs network)"
+    if category in WEB_SEARCH_CATEGORIES:
+        return "not run (web-search generation is not implemented in toolmind yet)"
+    if category in MEMORY_CATEGORIES:
+        return "not run (memory generation needs the pre-requisite conversation flow; not implemented yet)"
+    return None
+
+
+def _single_turn(entries: list[dict[str, Any]], gen: Generator, thinking: bool) -> list[dict[str, Any]]:
+    requests = []
+    for e in entries:
+        messages = e["question"][0]
+        requests.append(
+            GenRequest(messages, e["function"], format_prompt(messages, e["function"], thinking=thinking))
+        )
+    start = time.perf_counter()
+    outs = gen.generate(requests)
+    latency = (time.perf_counter() - start) / max(len(entries), 1)
+    rows = []
+    for e, out in zip(entries, outs, strict=True):
+        parsed = parse_response(out.text)
+        row: dict[str, Any] = {
+            "id": e["id"],
+            "result": parsed.text,
+            "input_token_count": out.prompt_tokens,
+            "output_token_count": out.completion_tokens,
+            "latency": latency,
+        }
+        if parsed.reasoning:
+            row["reasoning_content"] = parsed.reasoning
+        rows.append(row)
+    return rows
+
+
+def generate_category(
+    category: str, ids: list[str], run_dir: Path, cfg: BFCLConfig, gen_factory: Any, work: Path
+) -> int:
+    """Generate the missing ids of one category into its result file; returns how many were generated."""
+    path = result_file(run_dir, category)
+    done = load_results(path)
+    todo_ids = [i for i in ids if i not in done]
+    if not todo_ids:
+        return 0
+    if cfg.model == "oracle":
+        from toolmind.eval.bfcl.oracle import oracle_results
+
+        append_results(path, oracle_results(category, set(todo_ids)))
+        sort_result_file(path)
+        return len(todo_ids)
+    wanted = set(todo_ids)
+    entries = [prepare_entry(e) for e in load_questions(category) if e["id"] in wanted]
+    gen = gen_factory()
+    bs = cfg.batch_size
+    if category in MULTI_TURN_CATEGORIES:
+        from toolmind.eval.bfcl.multiturn import BackendExecutor, run_conversations
+
+        with BackendExecutor(work / "executor") as executor:
+            for i in range(0, len(entries), bs):
+                append_results(
+                    path, run_conversations(entries[i : i + bs], gen, executor, thinking=cfg.thinking)
+                )
+                logger.info("%s: %d/%d", category, min(i + bs, len(entries)), len(entries))
+    else:
+        for i in range(0, len(entries), bs):
+            append_results(path, _single_turn(entries[i : i + bs], gen, cfg.thinking))
+            logger.info("%s: %d/%d", category, min(i + bs, len(entries)), len(entries))
+    sort_result_file(path)
+    return len(entries)
+
+
+def evaluate(cfg: BFCLConfig) -> dict[str, Any]:
+    """Generate (resuming), score and report; returns the report dict (also written to ``cfg.out``)."""
+    from toolmind.eval.bfcl.report import build_report, write_report
+    from toolmind.eval.bfcl.score import score_run
+
+    out = Path(cfg.out)
+    categories = resolve_categories(cfg.categories)
+    run_dir = open_run_dir(out, cfg.model, cfg.settings())
+    generator: list[Generator] = []
+
+    def gen_factory() -> Generator:
+        if not generator:
+            generator.append(make_generator(cfg))
+        return generator[0]
+
+    selection: dict[str, list[str]] = {}
+    not_run: dict[str, str] = {}
+    gen_seconds, generated = 0.0, 0
+    for category in categories:
+        reason = not_run_reason(category, cfg)
+        if reason:
+            not_run[category] = reason
+            continue
+        ids = sample_ids(category, cfg.sample, cfg.seed)
+        start = time.perf_counter()
+        generated += generate_category(category, ids, run_dir, cfg, gen_factory, out / ".bfcl")
+        gen_seconds += time.perf_counter() - start
+        selection[category] = ids
+    scored = score_run(run_dir, out, selection, partial=cfg.sample is not None)
+    not_run.update(scored.missing)
+    meta = {
+        "model": cfg.model,
+        "bfcl_version": bfcl_version(),
+        "settings": asdict(cfg),
+        "result_dir": str(run_dir),
+        "generated_entries": generated,
+        "generation_seconds": round(gen_seconds, 2),
+        "scoring_seconds": round(scored.seconds, 2),
+    }
+    report = build_report(scored, not_run, meta)
+    write_report(report, out)
+    return report
