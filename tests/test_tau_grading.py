@@ -10,7 +10,7 @@ import pytest
 from toolmind.eval.tau.data import Action
 from toolmind.eval.tau.db import BaseDB
 from toolmind.eval.tau.grading import pass_hat_k
-from toolmind.eval.tau.toolkit import Toolkit, ToolError, function_spec, tool
+from toolmind.eval.tau.toolkit import ToolError, Toolkit, function_spec, tool
 
 
 def test_pass_hat_k_hand_computed() -> None:
