@@ -47,7 +47,10 @@ FIXTURES: dict[str, dict[str, Any]] = {
         "tools": json.dumps([WEATHER]),
         "conversations": [
             {"from": "human", "value": "Weather in Paris for 3 days?"},
-            {"from": "function_call", "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris", "days": 3}})},
+            {
+                "from": "function_call",
+                "value": json.dumps({"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}),
+            },
             {"from": "observation", "value": json.dumps(WEATHER_RESULT)},
             {"from": "gpt", "value": "It is clear, 21 C."},
         ],
@@ -106,7 +109,9 @@ FIXTURES: dict[str, dict[str, Any]] = {
             },
             {
                 "role": "tool",
-                "content": json.dumps([{"name": "get_weather", "arguments": {"city": "Paris"}, "results": WEATHER_RESULT}]),
+                "content": json.dumps(
+                    [{"name": "get_weather", "arguments": {"city": "Paris"}, "results": WEATHER_RESULT}]
+                ),
             },
             {"role": "assistant", "content": "I have the result. <final>It is clear, 21 C.</final>"},
         ]
@@ -121,7 +126,10 @@ FIXTURES: dict[str, dict[str, Any]] = {
                 + " </tools> Use the schema.",
             },
             {"from": "human", "value": "Weather in Paris for 3 days?"},
-            {"from": "gpt", "value": "<tool_call>\n{'arguments': {'city': 'Paris', 'days': 3}, 'name': 'get_weather'}\n</tool_call>"},
+            {
+                "from": "gpt",
+                "value": "<tool_call>\n{'arguments': {'city': 'Paris', 'days': 3}, 'name': 'get_weather'}\n</tool_call>",
+            },
             {"from": "tool", "value": f"<tool_response>\n{json.dumps(WEATHER_RESULT)}\n</tool_response>"},
             {"from": "gpt", "value": "It is clear, 21 C."},
         ],
@@ -174,6 +182,9 @@ def test_cli_import(tmp_path: Path) -> None:
 
 
 def test_python_calls_never_execute() -> None:
-    assert python_calls("[f(a=1, b='x'), mod.g(c=[1, 2])]") == [("f", {"a": 1, "b": "x"}), ("mod.g", {"c": [1, 2]})]
+    assert python_calls("[f(a=1, b='x'), mod.g(c=[1, 2])]") == [
+        ("f", {"a": 1, "b": "x"}),
+        ("mod.g", {"c": [1, 2]}),
+    ]
     assert python_calls("[os.system(cmd=__import__('os').getcwd())]") is None
     assert python_calls("It is sunny.") is None
