@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 import jsonschema
 
@@ -147,19 +147,25 @@ def to_json(value: Any) -> str:
 class Toolkit:
     """Base of the domain toolkits: tool discovery, schemas, validated calls."""
 
+    # Schemas and validators depend on the class only: built once per toolkit class.
+    _class_cache: ClassVar[dict[type, tuple[dict[str, ToolKind], dict[str, ToolSpec], dict[str, Any]]]] = {}
+
     def __init__(self) -> None:
-        self._tools: dict[str, Callable[..., Any]] = {}
-        self._kinds: dict[str, ToolKind] = {}
-        for name, member in inspect.getmembers(type(self), predicate=inspect.isfunction):
-            kind = getattr(member, "__tau_tool__", None)
-            if kind is not None:
-                self._tools[name] = getattr(self, name)
-                self._kinds[name] = kind
-        self._specs = {name: function_spec(fn) for name, fn in self._tools.items()}
-        self._validators = {
-            name: jsonschema.Draft7Validator({**spec.function.parameters, "additionalProperties": False})
-            for name, spec in self._specs.items()
-        }
+        cls = type(self)
+        if cls not in Toolkit._class_cache:
+            kinds: dict[str, ToolKind] = {}
+            for name, member in inspect.getmembers(cls, predicate=inspect.isfunction):
+                kind = getattr(member, "__tau_tool__", None)
+                if kind is not None:
+                    kinds[name] = kind
+            specs = {name: function_spec(getattr(cls, name)) for name in kinds}
+            validators = {
+                name: jsonschema.Draft7Validator({**spec.function.parameters, "additionalProperties": False})
+                for name, spec in specs.items()
+            }
+            Toolkit._class_cache[cls] = (kinds, specs, validators)
+        self._kinds, self._specs, self._validators = Toolkit._class_cache[cls]
+        self._tools: dict[str, Callable[..., Any]] = {name: getattr(self, name) for name in self._kinds}
 
     @property
     def names(self) -> list[str]:
