@@ -1,0 +1,187 @@
+"""Offline synthesis with the default recipe and the scripted agents: the data checks of issue 4."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from test_synth_support import write_chains
+
+from toolmind.schema import USER_STOP_TOKEN, Trajectory, read_jsonl
+from toolmind.synth.config import load_config
+from toolmind.synth.plan import build_plan
+from toolmind.synth.runner import synthesize
+from toolmind.synth.validate import validate_call
+from toolmind.synth.values import say
+from toolmind.tools.pool import default_pool_domains, load_default_pool
+
+RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "synth" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Trajectory], dict]:
+    tmp = tmp_path_factory.mktemp("synth")
+    cfg = load_config(RECIPE)
+    cfg.chains = str(write_chains(tmp / "chains.jsonl", load_default_pool(), 240, seed=1))
+    # more injected errors than the recipe's default, so every kind shows up in 240 trajectories
+    cfg.errors.turn_error_share = 0.4
+    cfg.errors.kinds["invented_date"] = 4.0
+    result = asyncio.run(synthesize(cfg, tmp / "out"))
+    records = read_jsonl(tmp / "out" / "trajectories.jsonl", Trajectory, strict=True).records
+    return records, result.summary
+
+
+def _results(t: Trajectory) -> dict[str, str]:
+    return {m.tool_call_id or "": m.content for m in t.messages if m.role == "tool"}
+
+
+def test_at_least_200_valid_records(run: tuple[list[Trajectory], dict]) -> None:
+    records, summary = run
+    assert len(records) == 240 and summary["trajectories"] == 240
+    assert len({t.id for t in records}) == 240
+    assert summary["failures"] == {}
+    for t in records:
+        assert t.meta["backend"]["assistant"] == "scripted:assistant-v1"
+        assert t.meta["backend"]["tool"] == "scripted:tool-v1"
+        assert t.meta["chain"]["tools"] and t.meta["config_hash"] and t.meta["seed"] == 0
+
+
+def test_every_call_names_a_record_tool_and_valid_calls_validate(run: tuple[list[Trajectory], dict]) -> None:
+    records, _ = run
+    calls = 0
+    for t in records:
+        tools = t.tool_by_name()
+        results = _results(t)
+        injected = {e["message_index"] for e in t.meta["injected_errors"]}
+        for i, m in enumerate(t.messages):
+            for call in m.tool_calls or []:
+                calls += 1
+                assert call.function.name in tools, (t.id, call.function.name)
+                result = json.loads(results[call.id])
+                if "error" in result:
+                    assert i in injected, (t.id, i, result)  # only injected mistakes fail
+                else:
+                    assert validate_call(call, tools) is None, (t.id, call)
+    assert calls > 240
+
+
+def test_user_turns_end_with_stop(run: tuple[list[Trajectory], dict]) -> None:
+    records, _ = run
+    gradual = 0
+    for t in records:
+        users = [m for m in t.messages if m.role == "user"]
+        assert t.messages[-1].role == "user" and users[-1].content.endswith(USER_STOP_TOKEN)
+        assert all(USER_STOP_TOKEN not in m.content for m in users[:-1])
+        assert t.messages[0].role == "user"
+        # the goal is revealed gradually: with several requests, turn 1 does not state every hidden value
+        values = {
+            say(v)
+            for h in t.meta["hidden_details"]
+            for v in h["arguments"].values()
+            if not isinstance(v, bool)
+        }
+        if len(users) > 2 and len(t.meta["hidden_details"]) > 2:
+            gradual += 1
+            assert any(v not in users[0].content for v in values), t.id
+    assert gradual > 20
+
+
+def test_situation_shares_and_injected_errors(run: tuple[list[Trajectory], dict]) -> None:
+    records, summary = run
+    shares = summary["situation_share"]
+    for tag in (
+        "single_call",
+        "parallel",
+        "multi_step",
+        "follow_up",
+        "missing_arg",
+        "no_tool_fits",
+        "decline",
+        "direct_answer",
+        "distractors",
+    ):
+        assert shares.get(tag, 0) > 0.03, (tag, shares)
+    assert 0.2 < shares["distractors"] < 0.9
+    kinds = Counter(e["kind"] for t in records for e in t.meta["injected_errors"])
+    assert set(kinds) == {"wrong_type", "missing_required", "wrong_tool", "invented_date"}, kinds
+    for t in records:
+        for e in t.meta["injected_errors"]:
+            bad = t.messages[e["message_index"]]
+            assert bad.role == "assistant" and bad.tool_calls
+            # a self-correction follows: a later assistant call to the right tool that succeeds
+            later = [
+                m for m in t.messages[e["message_index"] + 1 :] if m.role == "assistant" and m.tool_calls
+            ]
+            assert later, t.id
+    defects = Counter(d for t in records for d in t.meta["injected_trajectory_defects"])
+    assert sum(defects.values()) < 0.15 * len(records)
+
+
+def test_stated_values_are_copied_exactly(run: tuple[list[Trajectory], dict]) -> None:
+    """Every argument value was said by the user or returned by an earlier tool (no invented values),
+    except in injected mistakes and leak defects."""
+    records, _ = run
+    checked = 0
+    for t in records:
+        if "hidden_detail_leak" in t.meta["injected_trajectory_defects"]:
+            continue
+        injected = {e["message_index"] for e in t.meta["injected_errors"]}
+        seen = ""
+        for i, m in enumerate(t.messages):
+            if m.role in ("user", "tool"):
+                seen += "\n" + m.content
+            if m.role != "assistant" or not m.tool_calls or i in injected:
+                continue
+            for call in m.tool_calls:
+                for value in call.function.parsed_arguments().values():
+                    items = value if isinstance(value, list) else [value]
+                    for item in items:
+                        text = json.dumps(item) if isinstance(item, bool) else say(item)
+                        assert text in seen, (t.id, call.function.name, item)
+                        checked += 1
+    assert checked > 300
+
+
+def test_no_tool_turns_and_asks_make_no_call(run: tuple[list[Trajectory], dict]) -> None:
+    records, _ = run
+    declines = 0
+    for t in records:
+        for i, m in enumerate(t.messages):
+            if m.role == "assistant":
+                assert m.reasoning_content and len(m.reasoning_content) < 400
+            if m.role == "assistant" and t.messages[i - 1].role == "user" and not m.tool_calls:
+                declines += 1
+                assert m.content
+        if "missing_arg" in t.meta["situations"]:
+            asks = [
+                m
+                for m in t.messages
+                if m.role == "assistant" and not m.tool_calls and m.content.endswith("?")
+            ]
+            assert asks, t.id
+    assert declines > 50
+
+
+def test_plan_is_deterministic_per_seed_and_chain(tmp_path: Path) -> None:
+    pool = load_default_pool()
+    cfg = load_config(RECIPE)
+    chains = json.loads(json.dumps([c.model_dump() for c in _chains(tmp_path, pool)]))
+    from toolmind.schema import Chain
+
+    specs = {t.name: t for t in pool}
+    domains = default_pool_domains()
+    a = [build_plan(Chain(**c), specs, pool, cfg, domains) for c in chains]
+    b = [build_plan(Chain(**c), specs, pool, cfg, domains) for c in reversed(chains)][::-1]
+    assert [p.items for p in a] == [p.items for p in b]
+    cfg.seed = 1
+    c = [build_plan(Chain(**ch), specs, pool, cfg, domains) for ch in chains]
+    assert [p.items for p in a] != [p.items for p in c]
+
+
+def _chains(tmp_path: Path, pool: list) -> list:
+    from test_synth_support import make_chains
+
+    return make_chains(pool, 20, seed=3)

@@ -1,0 +1,281 @@
+"""Configuration of a synthesis run: one YAML recipe (`recipes/synth/*.yaml`) maps onto `SynthConfig`.
+
+Every field is documented in its `metadata["help"]`; `load_config` rejects unknown keys with the file and
+the key path, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from toolmind.llm.config import BackendConfig
+
+ROLES = ("goal", "user", "assistant", "tool")
+
+
+@dataclass
+class AgentConfig:
+    """One agent: its backend/model (any litellm model, a local checkpoint, or the scripted policy)."""
+
+    llm: BackendConfig = field(
+        default_factory=BackendConfig,
+        metadata={"help": "Backend of this agent (toolmind.llm.BackendConfig: kind, model, api_base, ...)."},
+    )
+    temperature: float = field(
+        default=0.7, metadata={"help": "Sampling temperature of this agent's requests."}
+    )
+    max_tokens: int = field(default=1024, metadata={"help": "Completion token budget of one request."})
+    enable_thinking: bool = field(
+        default=True, metadata={"help": "Ask Qwen3-style models to think before answering (assistant agent)."}
+    )
+
+
+@dataclass
+class SituationConfig:
+    """Shares of the situations tool-use data must teach (scripted agents; each in [0, 1])."""
+
+    min_steps: int = field(default=2, metadata={"help": "Fewest chain steps played in one trajectory."})
+    max_steps: int = field(
+        default=20,
+        metadata={"help": "Most chain steps played (a contiguous window of the chain when shorter)."},
+    )
+    distractor_share: float = field(
+        default=0.6, metadata={"help": "Share of trajectories whose tool list adds unrelated tools."}
+    )
+    max_distractors: int = field(default=3, metadata={"help": "Most distractor tools added to one record."})
+    parallel_share: float = field(
+        default=0.3, metadata={"help": "Share of trajectories with one turn of parallel independent calls."}
+    )
+    multi_step_share: float = field(
+        default=0.4,
+        metadata={
+            "help": "Share of dependent steps asked in the same user turn as their source step "
+            "(the assistant chains the calls); the rest are asked as follow-up turns."
+        },
+    )
+    missing_arg_share: float = field(
+        default=0.25,
+        metadata={
+            "help": "Share of trajectories where one request omits a required value and the "
+            "assistant asks for it before calling."
+        },
+    )
+    no_tool_share: float = field(
+        default=0.3,
+        metadata={"help": "Share of trajectories with a request no available tool fits (no call made)."},
+    )
+    no_tool_first_share: float = field(
+        default=0.5, metadata={"help": "Of those, the share where that request is the first user turn."}
+    )
+    direct_answer_share: float = field(
+        default=0.25,
+        metadata={
+            "help": "Of the no-tool requests, the share that are plain questions the assistant answers "
+            "directly (arithmetic, facts); the rest ask for an action no tool offers (declined)."
+        },
+    )
+    optional_arg_prob: float = field(
+        default=0.3, metadata={"help": "Probability that the user states a given optional parameter."}
+    )
+
+
+@dataclass
+class ErrorConfig:
+    """Deliberate defects, so the filters have real work (scripted assistant/user only)."""
+
+    turn_error_share: float = field(
+        default=0.15,
+        metadata={
+            "help": "Share of trajectories with one injected bad assistant turn, followed by the tool's "
+            "error (or the user's correction) and a self-correction."
+        },
+    )
+    kinds: dict[str, float] = field(
+        default_factory=lambda: {
+            "wrong_type": 1.0,
+            "missing_required": 1.0,
+            "wrong_tool": 1.0,
+            "invented_date": 1.0,
+        },
+        metadata={
+            "help": "Relative weights of injected error kinds: wrong_type, missing_required, wrong_tool, "
+            "invented_date (a made-up absolute date for 'tomorrow')."
+        },
+    )
+    user_gives_up_share: float = field(
+        default=0.03,
+        metadata={
+            "help": "Share of trajectories where the user stops before the goal is reached "
+            "(meta.injected_trajectory_defects: user_gave_up)."
+        },
+    )
+    hidden_leak_share: float = field(
+        default=0.03,
+        metadata={
+            "help": "Share of trajectories where the assistant uses a value the user never said "
+            "(meta.injected_trajectory_defects: hidden_detail_leak)."
+        },
+    )
+
+
+@dataclass
+class SynthConfig:
+    """A synthesis run: chains in, trajectories out."""
+
+    seed: int = field(
+        default=0, metadata={"help": "Seed; each trajectory's randomness derives from (seed, chain id)."}
+    )
+    chains: str | None = field(
+        default=None,
+        metadata={
+            "help": "JSONL of chains (`toolmind graph sample` output). Unset: sample `num_chains` chains "
+            "from the graph of `tools` (the embedded default pool when unset)."
+        },
+    )
+    tools: str | None = field(
+        default=None,
+        metadata={"help": "JSONL of tool specs the chains name. Unset: the embedded default pool."},
+    )
+    num_chains: int = field(default=200, metadata={"help": "Chains to sample when `chains` is unset."})
+    graph: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Graph options (toolmind.graph.config.GraphConfig fields, e.g. embedder) used when "
+            "`chains` is unset."
+        },
+    )
+    sample: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Chain-sampling options (toolmind.graph.config.ChainConfig fields, e.g. min_length, "
+            "max_length) used when `chains` is unset."
+        },
+    )
+    concurrency: int = field(default=16, metadata={"help": "Most trajectories in flight at once."})
+    timeout_s: float = field(
+        default=600.0, metadata={"help": "Wall-clock limit of one trajectory in seconds."}
+    )
+    max_turns: int = field(default=40, metadata={"help": "Most messages (all roles) in one trajectory."})
+    max_tokens: int = field(
+        default=200_000, metadata={"help": "Most prompt+completion tokens spent on one trajectory."}
+    )
+    max_calls_per_turn: int = field(
+        default=8,
+        metadata={"help": "Most consecutive assistant tool-call rounds before the user speaks again."},
+    )
+    agents: dict[str, AgentConfig] = field(
+        default_factory=lambda: {
+            r: AgentConfig(llm=BackendConfig(kind="scripted", model=f"{r}-v1")) for r in ROLES
+        },
+        metadata={"help": "Agents by role: goal, user, assistant, tool."},
+    )
+    situations: SituationConfig = field(
+        default_factory=SituationConfig, metadata={"help": "Situation shares."}
+    )
+    errors: ErrorConfig = field(default_factory=ErrorConfig, metadata={"help": "Injected defects."})
+
+    def content_hash(self) -> str:
+        """Hash of everything that shapes trajectory content (not concurrency, timeouts or I/O)."""
+        data = to_dict(self)
+        for key in ("concurrency", "timeout_s"):
+            data.pop(key, None)
+        for agent in data["agents"].values():
+            for key in (
+                "concurrency",
+                "timeout_s",
+                "max_retries",
+                "backoff_base_s",
+                "backoff_max_s",
+                "cache_dir",
+                "api_key_env",
+                "batch_size",
+                "device",
+            ):
+                agent["llm"].pop(key, None)
+        blob = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """The resolved config as plain data (for manifests)."""
+    return dataclasses.asdict(cfg)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a mapping for {cls.__name__}, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown} for {cls.__name__}; known: {sorted(fields)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        key = f"{where}.{name}"
+        if name == "agents":
+            unknown_roles = sorted(set(value) - set(ROLES))
+            if unknown_roles:
+                raise ValueError(f"{key}: unknown role(s) {unknown_roles}; roles: {list(ROLES)}")
+            agents = SynthConfig().agents
+            agents.update({r: _build(AgentConfig, v, f"{key}.{r}") for r, v in value.items()})
+            kwargs[name] = agents
+        elif name == "llm":
+            kwargs[name] = _build(BackendConfig, value, key)
+        elif name == "situations":
+            kwargs[name] = _build(SituationConfig, value, key)
+        elif name == "errors":
+            kwargs[name] = _build(ErrorConfig, value, key)
+        else:
+            kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from exc
+
+
+def load_config(path: str | Path) -> SynthConfig:
+    """Read a synthesis recipe; errors name the file and the key."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{p}: cannot read synthesis config: {exc}") from exc
+    cfg = _build(SynthConfig, data, str(p))
+    validate_config(cfg, str(p))
+    return cfg
+
+
+def validate_config(cfg: SynthConfig, where: str = "config") -> None:
+    """Range checks with messages naming the field."""
+    s = cfg.situations
+    for name in (
+        "distractor_share",
+        "parallel_share",
+        "multi_step_share",
+        "missing_arg_share",
+        "no_tool_share",
+        "no_tool_first_share",
+        "direct_answer_share",
+        "optional_arg_prob",
+    ):
+        value = getattr(s, name)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{where}: situations.{name} must be in [0, 1], got {value}")
+    if not 1 <= s.min_steps <= s.max_steps:
+        raise ValueError(f"{where}: need 1 <= situations.min_steps <= situations.max_steps")
+    e = cfg.errors
+    for name in ("turn_error_share", "user_gives_up_share", "hidden_leak_share"):
+        value = getattr(e, name)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{where}: errors.{name} must be in [0, 1], got {value}")
+    bad = sorted(set(e.kinds) - {"wrong_type", "missing_required", "wrong_tool", "invented_date"})
+    if bad:
+        raise ValueError(f"{where}: errors.kinds has unknown kind(s) {bad}")
+    if cfg.concurrency < 1 or cfg.max_turns < 2 or cfg.timeout_s <= 0:
+        raise ValueError(f"{where}: need concurrency >= 1, max_turns >= 2, timeout_s > 0")

@@ -1,0 +1,377 @@
+"""Templated language of the scripted agents: several phrasings per situation, picked by a seeded RNG.
+
+A small model trained on this data must learn the mapping "values stated in the request -> arguments of
+the right tool", when to decline and when to ask, not one memorised sentence; so every situation has
+several phrasings and the argument details come in several sentence shapes. Keep reasoning short: the
+demo model generates it at evaluation time on a CPU.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from toolmind.schema import ToolSpec
+from toolmind.synth.values import phrase, say
+
+_IRREGULAR = {"does": "do", "has": "have", "is": "be", "goes": "go"}
+_NOT_VERBS = {"this", "status", "news", "is", "was", "has", "address", "process", "access", "analysis"}
+
+
+def _base_verb(word: str) -> str:
+    """Third-person verb to its base form: "Returns" -> "return", "Searches" -> "search"."""
+    low = word.lower()
+    if low in _IRREGULAR:
+        return _IRREGULAR[low]
+    if low in _NOT_VERBS or not low.endswith("s") or low.endswith("ss"):
+        return low
+    if low.endswith("ies"):
+        return low[:-3] + "y"
+    if re.search(r"(ches|shes|sses|xes|zes)$", low):
+        return low[:-2]
+    return low[:-1]
+
+
+def task_phrase(tool: ToolSpec) -> str:
+    """What the tool does, as an imperative clause: "get the current weather for a city"."""
+    desc = (tool.function.description or "").strip()
+    first = re.split(r"(?<=[.!?])\s|\n", desc, maxsplit=1)[0].strip().rstrip(".!?:;") if desc else ""
+    first = re.sub(
+        r"^(this (tool|function|endpoint|api) |a tool (to|that) |tool to |use this to )",
+        "",
+        first,
+        flags=re.IGNORECASE,
+    )
+    tokens = first.split()
+    if len(tokens) < 2 or len(tokens) > 18:
+        return phrase(tool.name)
+    tokens[0] = _base_verb(tokens[0])
+    text = " ".join(tokens)
+    return text[0].lower() + text[1:]
+
+
+def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
+    """How the user names a parameter: its name in words, sometimes its short description."""
+    desc = str(schema.get("description", "")).strip().rstrip(".")
+    if desc and rng.random() < 0.3 and len(desc.split()) <= 6 and "e.g" not in desc and "," not in desc:
+        desc = re.sub(r"^(the|a|an) ", "", desc, flags=re.IGNORECASE)
+        return desc[0].lower() + desc[1:]
+    return phrase(name)
+
+
+# -- requests ---------------------------------------------------------------------------------------
+
+
+def details(pairs: list[tuple[str, str]], rng: random.Random) -> str:
+    """A sentence stating each (parameter phrase, value) pair; "" when there are none."""
+    if not pairs:
+        return ""
+    if len(pairs) == 1:
+        p, v = pairs[0]
+        return rng.choice(
+            [
+                f"The {p} is {v}.",
+                f"Use {v} as the {p}.",
+                f"The {p} should be {v}.",
+                f"{p[0].upper() + p[1:]}: {v}.",
+            ]
+        )
+    style = rng.randrange(4)
+    if style == 0:
+        parts = [f"the {p} is {v}" for p, v in pairs]
+        return _cap(", ".join(parts[:-1]) + " and " + parts[-1]) + "."
+    if style == 1:
+        parts = [f"{v} for the {p}" for p, v in pairs]
+        return "Use " + ", ".join(parts[:-1]) + " and " + parts[-1] + "."
+    if style == 2:
+        return "; ".join(f"{_cap(p) if i == 0 else p}: {v}" for i, (p, v) in enumerate(pairs)) + "."
+    parts = [f"the {p} {v}" for p, v in pairs]
+    return _cap("take " + ", ".join(parts[:-1]) + " and " + parts[-1]) + "."
+
+
+def inline(pairs: list[tuple[str, str]]) -> str:
+    """ "with the city Paris and the days 3" (for one-sentence requests)."""
+    parts = [f"the {p} {v}" for p, v in pairs]
+    if len(parts) == 1:
+        return "with " + parts[0]
+    return "with " + ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def mine(task: str) -> str:
+    """The task as the user says it: "list the user's orders" -> "list my orders"."""
+    return re.sub(r"\bthe user's\b", "my", re.sub(r"\bthe user\b(?!')", "me", task))
+
+
+def request(task: str, pairs: list[tuple[str, str]], rng: random.Random) -> str:
+    """A self-contained request: the task plus every stated value."""
+    task = mine(task)
+    if not pairs:
+        return rng.choice(
+            [f"Can you {task}?", f"Please {task}.", f"I need to {task}.", f"Could you {task} for me?"]
+        )
+    d, i = details(pairs, rng), inline(pairs)
+    return rng.choice(
+        [
+            f"Can you {task}? {d}",
+            f"Please {task}. {d}",
+            f"I need to {task}. {d}",
+            f"{d} Could you {task}?",
+            f"Could you {task} {i}?",
+            f"I'd like you to {task} {i}.",
+            f"Help me {task} {i}, please.",
+        ]
+    )
+
+
+def parallel_request(tasks: list[tuple[str, list[tuple[str, str]]]], rng: random.Random) -> str:
+    """Two or more independent requests in one message."""
+    parts = [f"{mine(t)} {inline(p)}" if p else mine(t) for t, p in tasks]
+    joined = "; ".join(parts[:-1]) + "; and also " + parts[-1] if len(parts) > 2 else " and also ".join(parts)
+    return rng.choice(
+        [
+            f"I need two things done: {joined}.",
+            f"Please {joined}.",
+            f"Can you {joined}?",
+            f"At the same time, could you {joined}?",
+        ]
+    ).replace("two things", _count_things(len(parts)))
+
+
+def _count_times(n: int) -> str:
+    return {2: "twice", 3: "three times"}.get(n, f"{n} times")
+
+
+def _count_things(n: int) -> str:
+    return {2: "two things", 3: "three things"}.get(n, f"{n} things")
+
+
+def then_request(first: str, task: str, source: str, pairs: list[tuple[str, str]], rng: random.Random) -> str:
+    """A first request followed by a dependent one that uses the first result's `source` field."""
+    task = mine(task)
+    rest = f" {inline(pairs)}" if pairs else ""
+    return rng.choice(
+        [
+            f"{first} Then {task} using the {source} from that result{rest}.",
+            f"{first} After that, use the {source} you get to {task}{rest}.",
+            f"{first} Once you have the {source}, {task}{rest}.",
+        ]
+    )
+
+
+def followup(task: str, source: str, pairs: list[tuple[str, str]], rng: random.Random) -> str:
+    """A later request that refers to an earlier result ("that order id")."""
+    task = mine(task)
+    rest = f" {inline(pairs)}" if pairs else ""
+    return rng.choice(
+        [
+            f"Now {task} for that {source}{rest}.",
+            f"Great. Next, {task} using the {source} from before{rest}.",
+            f"Using that {source}, please {task}{rest}.",
+            f"With the {source} you just got, {task}{rest}.",
+        ]
+    )
+
+
+def transition(text: str, rng: random.Random) -> str:
+    """Prefix for a later request in the same conversation."""
+    if re.match(r"^(Now|Great|Next|Using|With)\b", text):
+        return text
+    prefix = rng.choice(["", "Also, ", "Next, ", "One more thing: ", "Thanks. ", "Okay. "])
+    lower = (
+        prefix.endswith((", ", ": ")) and not text.startswith(("I ", "I'")) and not re.match(r"^\S+:", text)
+    )
+    return prefix + (text[0].lower() + text[1:] if lower else text)
+
+
+def supply(p: str, v: str, rng: random.Random) -> str:
+    """The user answers a question for a missing value."""
+    return rng.choice(
+        [f"The {p} is {v}.", f"Use {v}.", f"It's {v}.", f"{v}, please.", f"Sorry, the {p} is {v}."]
+    )
+
+
+def stop(rng: random.Random) -> str:
+    return (
+        rng.choice(
+            [
+                "Thanks, that's everything I needed.",
+                "Perfect, thank you!",
+                "Great, that's all.",
+                "That covers it, thanks.",
+                "Thank you, I'm all set.",
+            ]
+        )
+        + " ###STOP###"
+    )
+
+
+def give_up(rng: random.Random) -> str:
+    return (
+        rng.choice(
+            [
+                "Never mind, I'll sort the rest out myself.",
+                "Forget it, this is taking too long.",
+                "Let's stop here, I'll do the rest another time.",
+            ]
+        )
+        + " ###STOP###"
+    )
+
+
+def date_correction(relative: str, real: str, used: str, rng: random.Random) -> str:
+    return rng.choice(
+        [
+            f"Wait, I said {relative}, and {relative} is {real}, not {used}. Please redo it with {real}.",
+            f"That's the wrong date: {relative} means {real}. Can you run it again with {real}?",
+        ]
+    )
+
+
+# -- assistant ----------------------------------------------------------------------------------------
+
+
+def call_reasoning(
+    tool: str, task: str, stated: list[tuple[str, str]], distractors: bool, rng: random.Random
+) -> str:
+    vals = ", ".join(f"{p} {v}" for p, v in stated[:3])
+    why = f"The user wants to {task}" + (f" ({vals})" if vals else "") + "."
+    how = rng.choice(
+        [
+            f"{tool} does exactly that, so I'll call it.",
+            f"I'll call {tool} with these values.",
+            f"{tool} fits this request.",
+        ]
+    )
+    if distractors and rng.random() < 0.5:
+        how = f"Of the available tools, only {tool} can do this, so I'll call it."
+    return f"{why} {how}"
+
+
+def parallel_reasoning(tools: list[str], rng: random.Random) -> str:
+    unique = list(dict.fromkeys(tools))
+    names = f"{unique[0]} {_count_times(len(tools))}" if len(unique) == 1 else ", ".join(unique)
+    return rng.choice(
+        [
+            f"These requests are independent, so I'll call {names} in parallel.",
+            f"The requests don't depend on each other; I'll make the calls to {names} at once.",
+        ]
+    )
+
+
+def linked_reasoning(tool: str, param: str, value: str, source_tool: str, rng: random.Random) -> str:
+    return rng.choice(
+        [
+            f"{tool} needs the {phrase(param)}, which {source_tool} returned as {value}. I'll call {tool} with it.",
+            f"The earlier result gives the {phrase(param)} {value}; I'll pass it to {tool}.",
+        ]
+    )
+
+
+def fix_reasoning(error: str, tool: str, rng: random.Random) -> str:
+    return rng.choice(
+        [
+            f"The call failed: {error} I'll correct the arguments and call {tool} again.",
+            f"{tool} returned an error ({error.rstrip('.')}). I'll fix that and retry.",
+        ]
+    )
+
+
+def wrong_tool_reasoning(wrong: str, right: str, task: str) -> str:
+    return (
+        f"{wrong} was the wrong tool for this. {right} is the one that can {task}, so I'll call it instead."
+    )
+
+
+def date_fix_reasoning(real: str) -> str:
+    return (
+        f"I used a date the user never gave me. The user says the date is {real}, so I'll call again with it."
+    )
+
+
+def ask(task: str, p: str, rng: random.Random) -> tuple[str, str]:
+    """(reasoning, content) of a turn that asks for a missing required value."""
+    reasoning = rng.choice(
+        [
+            f"To {task} I need the {p}, which the user has not given. I should ask instead of guessing.",
+            f"The {p} is required and missing, so I'll ask for it.",
+        ]
+    )
+    content = rng.choice(
+        [
+            f"Sure. What {p} should I use?",
+            f"I can do that. Could you tell me the {p}?",
+            f"To {task}, I need the {p}. What is it?",
+            f"Which {p} would you like?",
+        ]
+    )
+    return reasoning, content
+
+
+def decline(task: str, rng: random.Random) -> tuple[str, str]:
+    """(reasoning, content) of a turn where no available tool fits."""
+    reasoning = rng.choice(
+        [
+            f"The user wants to {task}, but none of the available tools can do that. I won't call a tool.",
+            f"No available tool can {task}, so I should say so instead of calling one.",
+        ]
+    )
+    content = rng.choice(
+        [
+            f"Sorry, none of the tools I have can {task}.",
+            f"I can't help with that: my available tools don't support requests to {task}.",
+            f"Unfortunately, no available tool fits this request, so I can't {task} for you.",
+            f"I don't have a tool that can {task}. Is there anything else I can help with?",
+        ]
+    )
+    return reasoning, content
+
+
+def direct_answer_reasoning(rng: random.Random) -> str:
+    return rng.choice(
+        [
+            "I can answer this directly; none of the tools is needed.",
+            "This needs no tool call, so I'll answer myself.",
+        ]
+    )
+
+
+def summary(facts: list[str], rng: random.Random) -> tuple[str, str]:
+    """(reasoning, content) of the reply after tool results."""
+    text = "; ".join(facts) if facts else "the request went through"
+    reasoning = rng.choice(["I have the results, so I'll report them.", "The tool returned what was needed."])
+    content = rng.choice(
+        [
+            f"Here is what I found: {text}.",
+            f"Done. {_cap(text)}.",
+            f"All set: {text}.",
+            f"The result: {text}.",
+        ]
+    )
+    return reasoning, content
+
+
+def facts_of(result: Any, limit: int = 3) -> list[str]:
+    """Short statements about a tool result's top-level fields."""
+    if isinstance(result, list):
+        head = facts_of(result[0], limit - 1) if result and isinstance(result[0], dict) else []
+        return [f"{len(result)} results" + (f", the first with {', '.join(head)}" if head else "")]
+    if not isinstance(result, dict):
+        return [f"the result is {say(result)}"]
+    out: list[str] = []
+    for key, value in result.items():
+        if len(out) >= limit:
+            break
+        if isinstance(value, list):
+            first = facts_of(value[0], 2) if value and isinstance(value[0], dict) else []
+            more = f" (the first: {', '.join(f.removeprefix('the ') for f in first)})" if first else ""
+            out.append(f"{len(value)} {phrase(key)}{more}")
+        elif isinstance(value, dict):
+            continue
+        else:
+            out.append(f"the {phrase(key)} is {say(value)}")
+    return out

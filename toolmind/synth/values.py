@@ -1,0 +1,448 @@
+"""Argument and result values drawn from JSON Schemas, and how a user says them in words.
+
+The scripted agents need plausible, typed values for tool parameters (what the user knows) and for tool
+outputs (what the simulated API returns). Values come from, in order: `enum`, the parameter's name (a
+`city` gets a city, a `check_in_date` gets a date), its `format`, then its type and bounds. Everything is
+driven by a caller-supplied `random.Random`, so a value depends only on the seed the caller derives.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+# Non-standard type names seen in tool catalogues (BFCL/Glaive style) mapped to JSON Schema.
+TYPE_ALIASES: dict[str, str] = {
+    "dict": "object",
+    "float": "number",
+    "double": "number",
+    "int": "integer",
+    "long": "integer",
+    "bool": "boolean",
+    "list": "array",
+    "tuple": "array",
+    "str": "string",
+    "text": "string",
+}
+
+CITIES = [
+    "Paris",
+    "Tokyo",
+    "Berlin",
+    "Lisbon",
+    "Toronto",
+    "Sydney",
+    "Nairobi",
+    "Lima",
+    "Oslo",
+    "Seoul",
+    "Madrid",
+    "Chicago",
+    "Denver",
+    "Mumbai",
+    "Cairo",
+    "Dublin",
+    "Austin",
+    "Vienna",
+    "Prague",
+    "Boston",
+]
+COUNTRIES = [
+    "France",
+    "Japan",
+    "Germany",
+    "Portugal",
+    "Canada",
+    "Australia",
+    "Kenya",
+    "Peru",
+    "Norway",
+    "Brazil",
+    "Mexico",
+    "India",
+    "Italy",
+    "Spain",
+    "Chile",
+]
+FIRST = [
+    "Alice",
+    "Bruno",
+    "Chen",
+    "Dana",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Nils",
+    "Omar",
+    "Priya",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Yusuf",
+]
+LAST = ["Martin", "Okafor", "Silva", "Novak", "Tanaka", "Berg", "Khan", "Rossi", "Weber", "Lopez", "Kim"]
+WORDS = [
+    "alpha",
+    "harbor",
+    "summit",
+    "maple",
+    "orbit",
+    "cedar",
+    "delta",
+    "falcon",
+    "willow",
+    "quartz",
+    "ember",
+    "lotus",
+    "nova",
+    "pine",
+    "river",
+    "atlas",
+    "coral",
+    "sierra",
+    "aurora",
+    "meadow",
+]
+TOPICS = [
+    "quarterly report",
+    "team offsite",
+    "budget review",
+    "product launch",
+    "garden party",
+    "marathon training",
+    "tax return",
+    "kitchen renovation",
+    "science fair",
+    "book club",
+]
+FOODS = [
+    "oatmeal",
+    "chicken salad",
+    "lentil soup",
+    "salmon",
+    "pasta",
+    "greek yogurt",
+    "tofu stir fry",
+    "apple",
+]
+CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "INR"]
+LANGUAGES = ["English", "Spanish", "French", "German", "Japanese", "Portuguese", "Italian"]
+SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL", "IBM", "ORCL"]
+COLORS = ["red", "blue", "green", "black", "white", "silver", "yellow"]
+STREETS = ["Oak Street", "Elm Avenue", "Harbor Road", "Maple Lane", "King Street", "Station Road"]
+UNITS = {"unit": ["metric", "imperial"], "units": ["metric", "imperial"]}
+
+
+def norm_type(schema: dict[str, Any]) -> str | None:
+    """The schema's JSON Schema type (first of a union, aliases resolved), or None when untyped."""
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = next((x for x in t if x != "null"), None)
+    if not isinstance(t, str):
+        if schema.get("enum"):
+            return _type_of(schema["enum"][0])
+        if "properties" in schema:
+            return "object"
+        if "items" in schema:
+            return "array"
+        return None
+    return TYPE_ALIASES.get(t, t)
+
+
+def _type_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+def words(name: str) -> list[str]:
+    """`checkInDate` / `check_in_date` -> ["check", "in", "date"]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+
+
+def phrase(name: str) -> str:
+    """Human words for a parameter or field name: `check_in_date` -> "check in date"."""
+    return " ".join(words(name)) or name
+
+
+def _has(ws: list[str], *keys: str) -> bool:
+    return any(k in ws for k in keys)
+
+
+def _date(rng: random.Random) -> str:
+    return f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+AIRPORTS = ["JFK", "LHR", "CDG", "NRT", "SFO", "FRA", "SYD", "DXB", "LIS", "YYZ", "ICN", "MAD"]
+
+
+def _like(example: str, rng: random.Random) -> str:
+    """A new identifier shaped like `example`: a lowercase word prefix kept, other letters/digits redrawn."""
+    m = re.match(r"^([a-z]+[_-])", example)
+    head, tail = (m.group(1), example[m.end() :]) if m else ("", example)
+    out = []
+    for seg in re.split(r"([^A-Za-z0-9])", tail):
+        if len(seg) >= 4 and seg.isalpha() and seg.islower():
+            out.append(rng.choice(WORDS))
+            continue
+        for ch in seg:
+            if ch.isdigit():
+                out.append(str(rng.randint(0, 9)))
+            elif ch.isupper():
+                out.append(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"))
+            elif ch.islower():
+                out.append(rng.choice("abcdefghijkmnopqrstuvwxyz"))
+            else:
+                out.append(ch)
+    return head + "".join(out)
+
+
+def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
+    ws = words(name)
+    fmt = str(schema.get("format", ""))
+    desc = str(schema.get("description", "")).lower()
+    example = re.search(r"e\.g\. '([^']+)'", str(schema.get("description", "")))
+    if example and _has(ws, "id", "code", "reference", "number", "pnr", "sku", "ids"):
+        return _like(example.group(1), rng)
+    if "iso 3166" in desc:
+        return rng.choice(["DE", "FR", "JP", "US", "BR", "IN", "CA", "ES", "IT", "KE"])
+    if "iso 639" in desc:
+        return rng.choice(["en", "es", "fr", "de", "ja", "pt", "it"])
+    if "e.164" in desc:
+        return f"+1{rng.randint(200, 989)}555{rng.randint(1000, 9999)}"
+    if "iso 8601" in desc and "time" in desc:
+        fmt = "date-time"
+    if "iata" in desc or "airport code" in desc:
+        return rng.choice(AIRPORTS)
+    if "yyyy-mm-dd" in desc and "hh" not in desc:
+        fmt = fmt or "date"
+    if "iso 4217" in desc:
+        return rng.choice(CURRENCIES)
+    if "hex" in desc and _has(ws, "color", "colour", "hex"):
+        return "#" + "".join(rng.choice("0123456789ABCDEF") for _ in range(6))
+    if fmt == "date" or (_has(ws, "date", "day", "birthday", "deadline") and not _has(ws, "days", "time")):
+        return _date(rng)
+    if fmt == "date-time" or _has(ws, "datetime", "timestamp"):
+        return f"{_date(rng)}T{rng.randint(7, 20):02d}:{rng.choice(['00', '15', '30', '45'])}:00"
+    if fmt == "email" or _has(ws, "email"):
+        return f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@example.com"
+    if fmt in ("uri", "url") or _has(ws, "url", "link", "website"):
+        return f"https://{rng.choice(WORDS)}.example.com/{rng.choice(WORDS)}"
+    if _has(ws, "time", "hour"):
+        return f"{rng.randint(7, 20):02d}:{rng.choice(['00', '15', '30', '45'])}"
+    if _has(ws, "phone", "mobile"):
+        return f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
+    if _has(ws, "id", "code", "number", "reference", "sku", "token", "key") and not _has(ws, "zip", "postal"):
+        prefix = "".join(w[0] for w in ws if w not in ("id", "code", "number")).upper()[:3] or "ID"
+        return f"{prefix}-{rng.randint(10000, 99999)}"
+    if _has(ws, "zip", "postal", "postcode"):
+        return f"{rng.randint(10000, 99999)}"
+    if _has(ws, "country", "region", "nationality"):
+        return rng.choice(COUNTRIES)
+    if _has(ws, "currency"):
+        return rng.choice(CURRENCIES)
+    if _has(ws, "language", "lang", "locale"):
+        return rng.choice(LANGUAGES)
+    if _has(ws, "symbol", "ticker", "stock"):
+        return rng.choice(SYMBOLS)
+    if _has(ws, "city", "destination", "origin", "location", "place", "town", "from", "to"):
+        return rng.choice(CITIES)
+    if _has(ws, "color", "colour"):
+        return rng.choice(COLORS)
+    if _has(ws, "address", "street"):
+        return f"{rng.randint(1, 250)} {rng.choice(STREETS)}"
+    if _has(ws, "unit", "units"):
+        return rng.choice(UNITS["unit"])
+    if _has(ws, "food", "dish", "meal", "recipe", "ingredient", "ingredients"):
+        return rng.choice(FOODS)
+    if (
+        "name" in ws
+        and len(ws) > 1
+        and not _has(
+            ws,
+            "full",
+            "first",
+            "last",
+            "person",
+            "contact",
+            "customer",
+            "guest",
+            "passenger",
+            "user",
+            "owner",
+            "recipient",
+            "holder",
+        )
+    ):
+        rest = " ".join(w for w in ws if w != "name")
+        return f"{rng.choice(WORDS).title()} {rest.title()}"
+    if _has(ws, "name", "user", "username", "customer", "recipient", "author", "contact", "sender", "owner"):
+        return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    if _has(ws, "title", "subject", "topic", "event", "summary"):
+        return rng.choice(TOPICS).title()
+    if _has(ws, "message", "body", "text", "content", "note", "description", "comment"):
+        return f"Reminder about the {rng.choice(TOPICS)}"
+    if _has(ws, "query", "keyword", "keywords", "search", "term"):
+        return rng.choice(TOPICS)
+    if _has(ws, "status", "state"):
+        return rng.choice(["active", "pending", "confirmed", "completed"])
+    if _has(ws, "category", "type", "genre", "kind"):
+        return rng.choice(["standard", "premium", "basic", "family", "business"])
+    return f"{rng.choice(WORDS)}-{rng.randint(10, 99)}"
+
+
+def _integer(name: str, schema: dict[str, Any], rng: random.Random) -> int:
+    ws = words(name)
+    lo, hi = 1, 100
+    if _has(ws, "year"):
+        lo, hi = 2018, 2026
+    elif _has(ws, "age"):
+        lo, hi = 18, 80
+    elif _has(ws, "month"):
+        lo, hi = 1, 12
+    elif _has(
+        ws,
+        "count",
+        "num",
+        "number",
+        "quantity",
+        "guests",
+        "adults",
+        "children",
+        "nights",
+        "days",
+        "limit",
+        "size",
+        "rooms",
+        "seats",
+        "passengers",
+        "people",
+        "page",
+        "top",
+        "max",
+        "min",
+    ):
+        lo, hi = 1, 10
+    elif _has(ws, "minutes", "duration", "timeout"):
+        lo, hi = 5, 120
+    elif _has(ws, "price", "amount", "budget", "cost", "salary", "income"):
+        lo, hi = 20, 2000
+    if isinstance(schema.get("minimum"), int | float):
+        lo = max(lo, int(schema["minimum"])) if schema["minimum"] <= hi else int(schema["minimum"])
+    if isinstance(schema.get("maximum"), int | float):
+        hi = int(schema["maximum"])
+    if hi < lo:
+        hi = lo
+    return rng.randint(lo, hi)
+
+
+def _number(name: str, schema: dict[str, Any], rng: random.Random) -> float:
+    ws = words(name)
+    lo, hi = 1.0, 500.0
+    if _has(ws, "lat", "latitude"):
+        lo, hi = -60.0, 70.0
+    elif _has(ws, "lon", "lng", "longitude"):
+        lo, hi = -170.0, 170.0
+    elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
+        lo, hi = 0.5, 9.5
+    elif _has(ws, "weight", "height", "distance", "temperature", "temp"):
+        lo, hi = 1.0, 120.0
+    if isinstance(schema.get("minimum"), int | float):
+        lo = float(schema["minimum"])
+    if isinstance(schema.get("maximum"), int | float):
+        hi = float(schema["maximum"])
+    if hi < lo:
+        hi = lo
+    value = round(rng.uniform(lo, hi), 2)
+    # A whole number would be rendered "12" and re-read as an integer; keep it visibly fractional.
+    return value + 0.5 if value == int(value) else value
+
+
+def sample_value(name: str, schema: dict[str, Any], rng: random.Random, depth: int = 0) -> Any:
+    """A plausible value for the parameter or field `name` with JSON Schema `schema`."""
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return rng.choice(enum)
+    t = norm_type(schema)
+    if t == "integer":
+        return _integer(name, schema, rng)
+    if t == "number":
+        return _number(name, schema, rng)
+    if t == "boolean":
+        return rng.random() < 0.5
+    if t == "array":
+        raw = schema.get("items")
+        items: dict[str, Any] = raw if isinstance(raw, dict) else {"type": "string"}
+        singular = re.sub(r"s$", "", name)
+        n = rng.randint(2, 3) if depth == 0 else 1
+        out: list[Any] = []
+        for _ in range(n):
+            v = sample_value(singular, items, rng, depth + 1)
+            if v not in out:
+                out.append(v)
+        return out
+    if t == "object":
+        return sample_object(schema, rng, depth + 1)
+    return _string(name, schema, rng)
+
+
+def sample_object(schema: dict[str, Any], rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    """An object with every property of `schema` (nested objects are kept small past depth 2)."""
+    props = schema.get("properties") or {}
+    if depth > 2:
+        return {k: "n/a" for k in list(props)[:2]}
+    return {k: sample_value(k, v if isinstance(v, dict) else {}, rng, depth) for k, v in props.items()}
+
+
+def say(value: Any) -> str:
+    """How a user says a value in a sentence (the assistant must copy it back with the right type)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        parts = [say(v) for v in value]
+        if len(parts) <= 1:
+            return "".join(parts)
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+    if isinstance(value, dict):
+        return ", ".join(f"{phrase(k)} {say(v)}" for k, v in value.items())
+    return str(value)
+
+
+def coerce(value: Any, schema: dict[str, Any]) -> Any:
+    """Convert `value` (e.g. an earlier tool output) to the type `schema` asks for, or return None."""
+    t = norm_type(schema)
+    if t is None or _type_of(value) == t or (t == "number" and _type_of(value) == "integer"):
+        return value
+    if t == "string" and not isinstance(value, dict | list):
+        return say(value)
+    if t == "integer" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if t == "integer" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if t == "number" and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    if t == "array" and not isinstance(value, list):
+        item = coerce(value, schema.get("items") or {})
+        return None if item is None else [item]
+    return None
