@@ -108,8 +108,8 @@ def test_client_errors_are_not_retried() -> None:
 
 
 def test_timeout_is_retried_then_fails() -> None:
-    with StubServer(delay_s=1.0) as server:
-        llm = backend(server, timeout_s=0.15, max_retries=1)
+    with StubServer(delay_s=3.0) as server:
+        llm = backend(server, timeout_s=0.5, max_retries=1)
         with pytest.raises(LLMRequestError, match="2 attempt") as info:
             asyncio.run(llm.complete(ask()))
         assert server.stats.requests == 2
@@ -151,9 +151,10 @@ def weather_responder(request: dict[str, Any]) -> dict[str, Any]:
     return {"content": "", "reasoning_content": "The user wants Oslo weather.", "tool_calls": [call]}
 
 
-def test_tool_calls_and_reasoning_are_decoded() -> None:
+@pytest.mark.parametrize("model", ["openai/stub", "hosted_vllm/Qwen/Qwen3-8B"])
+def test_tool_calls_and_reasoning_are_decoded(model: str) -> None:
     with StubServer(responder=weather_responder) as server:
-        llm = backend(server)
+        llm = backend(server, model=model)
         done = asyncio.run(llm.complete(ask("weather in Oslo?", tools=[WEATHER])))
         sent = server.recorded[0].body
     msg = done.message

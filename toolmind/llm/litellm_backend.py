@@ -41,9 +41,10 @@ _QWEN_TAGS = ("<tool_call>", "<think>", "</think>")
 
 
 def _import_litellm() -> Any:
-    """Import litellm on first use (~2-4 s), offline-safe and quiet."""
+    """Import litellm and the openai SDK parts it loads lazily (~2-6 s), offline-safe and quiet."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
+    import openai.resources  # noqa: F401  (else the first call imports it, ~1.5 s, inside its timeout)
 
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
     return litellm
@@ -151,8 +152,8 @@ class LiteLLMBackend:
         return completion
 
     async def _call(self, params: dict[str, Any]) -> tuple[Any, int]:
-        if self._litellm is None:
-            self._litellm = _import_litellm()
+        if self._litellm is None:  # first call: import in a thread, the event loop keeps running
+            self._litellm = await asyncio.to_thread(_import_litellm)
             lt = self._litellm
             self._retryable_types = (
                 lt.Timeout,

@@ -165,11 +165,9 @@ class StubServer:
         for writer in list(self._writers):  # idle keep-alive connections see EOF and end
             writer.close()
         pending = asyncio.all_tasks() - {asyncio.current_task()}
-        if pending:
-            _, still = await asyncio.wait(pending, timeout=self.delay_s + 1.0)
-            for task in still:
-                task.cancel()
-            await asyncio.gather(*still, return_exceptions=True)
+        for task in pending:  # requests still waiting out their delay; _handle ends quietly
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         await server.wait_closed()
 
     # -- HTTP --------------------------------------------------------------------------------------
