@@ -67,6 +67,10 @@ def build_report(
         "reward_mean": _mean([ep.reward for ep in episodes]),
         "pass^k": {str(k): round(pass_hat_k(successes, trials, k), 6) for k in range(1, trials + 1)},
         "components": components,
+        # Episodes each component mean is over; episodes where it was not evaluated (no judge) are left out.
+        "component_episodes": {
+            c: sum(ep.grade.components.get(c) is not None for ep in episodes) for c in components
+        },
         "unevaluated_bases": dict(unevaluated),
         "termination": dict(Counter(ep.termination for ep in episodes)),
         "cost": cost,

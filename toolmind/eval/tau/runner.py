@@ -203,3 +203,39 @@ async def run_tau(
     episodes = [done[(t.id, k)] for t in tasks for k in range(cfg.trials)]
     meta = {"data_dir": str(cfg.data_dir), "data_sha256": data_fingerprint(domain, cfg.data_dir)}
     return write_report(out, cfg.domain, cfg.split, tasks, episodes, cfg.trials, meta)
+
+
+def build_run_config(yaml_path: str | None, overrides: dict[str, Any]) -> TauRunConfig:
+    """A `TauRunConfig` from a YAML recipe (field names as keys, `episode:` nested) and CLI overrides
+    (None values are ignored). Unknown keys are errors naming the file."""
+    import yaml
+
+    from toolmind.eval.tau.data import DataError, default_data_dir
+
+    fields = set(TauRunConfig.__dataclass_fields__)
+    episode_fields = set(EpisodeConfig.__dataclass_fields__)
+    data: dict[str, Any] = {}
+    if yaml_path:
+        loaded = yaml.safe_load(Path(yaml_path).read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise DataError(f"{yaml_path}: expected a mapping of TauRunConfig fields")
+        unknown = set(loaded) - fields
+        if unknown:
+            raise DataError(f"{yaml_path}: unknown field(s) {sorted(unknown)} (known: {sorted(fields)})")
+        data.update(loaded)
+    episode = dict(data.pop("episode", None) or {})
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key in episode_fields:
+            episode[key] = value
+        else:
+            data[key] = value
+    unknown_ep = set(episode) - episode_fields
+    if unknown_ep:
+        raise DataError(f"{yaml_path}: unknown episode field(s) {sorted(unknown_ep)}")
+    data.setdefault("data_dir", str(default_data_dir()))
+    missing = [k for k in ("domain", "out") if k not in data]
+    if missing:
+        raise DataError(f"missing setting(s) {missing}: give them on the command line or in the YAML recipe")
+    return TauRunConfig(**data, episode=EpisodeConfig(**episode))
