@@ -1,0 +1,176 @@
+"""Run mechanics: SIGKILL + resume, sharding, the CLI, config errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_synth_support import write_chains
+
+from toolmind.cli import main as cli_main
+from toolmind.synth.config import SynthConfig, load_config
+from toolmind.synth.runner import synthesize
+from toolmind.tools.pool import load_default_pool
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = ROOT / "recipes" / "synth" / "default.yaml"
+
+# A child process that runs the default recipe with every scripted agent slowed down (5 ms per call),
+# so the test can kill it mid-run.
+SLOW_RUN = """
+import asyncio, sys
+from toolmind.llm.scripted import ScriptedBackend
+from toolmind.synth.config import load_config
+from toolmind.synth.runner import synthesize
+from toolmind.synth.scripted import POLICIES
+
+class Slow(ScriptedBackend):
+    async def complete(self, request):
+        await asyncio.sleep(0.005)
+        return await super().complete(request)
+
+cfg = load_config(sys.argv[1])
+cfg.chains = sys.argv[2]
+cfg.concurrency = 4
+backends = {role: Slow(POLICIES[role], f"{role}-v1") for role in POLICIES}
+asyncio.run(synthesize(cfg, sys.argv[3], backends=backends))
+"""
+
+
+def _config(chains: Path) -> SynthConfig:
+    cfg = load_config(RECIPE)
+    cfg.chains = str(chains)
+    return cfg
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_sigkill_then_resume_finishes_the_planned_set(tmp_path: Path) -> None:
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 120, seed=5)
+    out = tmp_path / "out"
+    script = tmp_path / "slow_run.py"
+    script.write_text(SLOW_RUN, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, str(script), str(RECIPE), str(chains), str(out)], env=env)
+    traj = out / "trajectories.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if traj.exists() and traj.read_text(encoding="utf-8").count("\n") >= 15:
+            break
+        if proc.poll() is not None:
+            pytest.fail("the run finished before it could be killed")
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    done_before = traj.read_text(encoding="utf-8").count("\n")
+    assert 15 <= done_before < 120
+    with open(traj, "a", encoding="utf-8") as fh:  # a torn record, as a kill during write() leaves it
+        fh.write('{"id": "syn-0-c99999", "tools": [], "messa')
+
+    cfg = _config(chains)
+    with pytest.raises(FileExistsError):
+        asyncio.run(synthesize(cfg, out))
+    result = asyncio.run(synthesize(cfg, out, resume=True))
+    assert result.resumed == done_before and result.written == 120 - done_before
+    records = _lines(traj)  # every line parses
+    ids = [r["id"] for r in records]
+    planned = {f"syn-0-c{i:05d}" for i in range(120)}
+    assert len(ids) == len(set(ids)) == 120 and set(ids) == planned
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "complete" and manifest["summary"]["missing"] == 0
+
+    # resuming a finished run does nothing and loses nothing
+    again = asyncio.run(synthesize(cfg, out, resume=True))
+    assert again.written == 0 and len(_lines(traj)) == 120
+
+
+def test_two_shards_equal_one_unsharded_run(tmp_path: Path) -> None:
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 60, seed=7)
+    cfg = _config(chains)
+    asyncio.run(synthesize(cfg, tmp_path / "all"))
+    for i in range(2):
+        asyncio.run(synthesize(cfg, tmp_path / f"shard{i}", num_shards=2, shard_index=i))
+    whole = {r["id"]: r for r in _lines(tmp_path / "all" / "trajectories.jsonl")}
+    merged_text = "".join((tmp_path / f"shard{i}" / "trajectories.jsonl").read_text() for i in range(2))
+    merged = [json.loads(line) for line in merged_text.splitlines()]
+    assert len(merged) == len(whole) == 60
+    assert {r["id"]: r for r in merged} == whole
+    shard0 = {r["id"] for r in _lines(tmp_path / "shard0" / "trajectories.jsonl")}
+    assert 0 < len(shard0) < 60
+
+
+def test_resume_refuses_a_different_config(tmp_path: Path) -> None:
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 5, seed=2)
+    cfg = _config(chains)
+    asyncio.run(synthesize(cfg, tmp_path / "out"))
+    cfg.seed = 9
+    with pytest.raises(ValueError, match="cannot resume"):
+        asyncio.run(synthesize(cfg, tmp_path / "out", resume=True))
+
+
+def test_cli_runs_the_default_recipe_with_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 40, seed=4)
+    out = tmp_path / "out"
+    code = cli_main(
+        ["synth", "--config", str(RECIPE), "--chains", str(chains), "--out", str(out), "--limit", "25"]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    for word in ("trajectories", "tool calls", "situations", "failures", "injected errors", "tokens", "cost"):
+        assert word in text
+    assert len(_lines(out / "trajectories.jsonl")) == 25
+    code = cli_main(["synth", "--config", str(RECIPE), "--chains", str(chains), "--out", str(out)])
+    assert code == 2  # exists, no --resume
+    code = cli_main(
+        [
+            "synth",
+            "--config",
+            str(RECIPE),
+            "--chains",
+            str(chains),
+            "--out",
+            str(out),
+            "--limit",
+            "25",
+            "--resume",
+        ]
+    )
+    assert code == 0 and len(_lines(out / "trajectories.jsonl")) == 25
+
+
+def test_config_errors_name_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: 1\nsituations:\n  parallel_shar: 0.3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.yaml\.situations.*parallel_shar"):
+        load_config(bad)
+    bad.write_text("agents:\n  critic: {}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="critic"):
+        load_config(bad)
+    bad.write_text("situations:\n  no_tool_share: 1.5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no_tool_share"):
+        load_config(bad)
+
+
+def test_chain_with_unknown_tool_is_a_reported_failure(tmp_path: Path) -> None:
+    chains = tmp_path / "chains.jsonl"
+    chains.write_text(
+        json.dumps({"id": "bad", "tools": ["no_such_tool"]})
+        + "\n"
+        + json.dumps({"id": "ok", "tools": ["search_flights"]})
+        + "\n",
+        encoding="utf-8",
+    )
+    result = asyncio.run(synthesize(_config(chains), tmp_path / "out"))
+    assert result.written == 1 and result.failed == 1
+    assert result.summary["failures"] == {"bad_chain": 1}
+    failed = _lines(tmp_path / "out" / "failed.jsonl")
+    assert failed[0]["id"] == "syn-0-bad" and "no_such_tool" in failed[0]["error"]

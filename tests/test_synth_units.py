@@ -1,0 +1,132 @@
+"""Units of the synthesis engine: call validation, scripted tool results, values, phrasing."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from toolmind.schema import FunctionSpec, Message, ToolCall, ToolSpec
+from toolmind.synth.agents import extract_json
+from toolmind.synth.phrases import task_phrase
+from toolmind.synth.toolsim import find_field, simulate
+from toolmind.synth.validate import validate_call
+from toolmind.synth.values import coerce, sample_value, say
+
+BOOK = ToolSpec(
+    function=FunctionSpec(
+        name="book_table",
+        description="Books a table at a restaurant.",
+        parameters={
+            "type": "object",
+            "properties": {
+                "restaurant_id": {"type": "string"},
+                "guests": {"type": "integer"},
+                "time": {"type": "string", "enum": ["18:00", "20:00"]},
+                "tags": {"type": "array", "items": {"type": "string"}},
+                "deposit": {"type": "number"},
+                "outdoor": {"type": "boolean"},
+            },
+            "required": ["restaurant_id", "guests"],
+        },
+    ),
+    returns={
+        "type": "object",
+        "properties": {
+            "reservation_id": {"type": "string"},
+            "restaurant_id": {"type": "string"},
+            "guests": {"type": "integer"},
+            "tables": {
+                "type": "array",
+                "items": {"type": "object", "properties": {"restaurant_id": {"type": "string"}}},
+            },
+        },
+    },
+)
+TOOLS = {"book_table": BOOK}
+
+
+def _call(args: object, name: str = "book_table") -> ToolCall:
+    return ToolCall.make("c1", name, args if isinstance(args, str) else json.dumps(args))
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "kind", "needle"),
+    [
+        ({"restaurant_id": "r1", "guests": 2}, "nope", "unknown_tool", "nope"),
+        ("[1, 2]", "book_table", "invalid_arguments", "JSON object"),
+        ("{not json", "book_table", "invalid_arguments", "not valid JSON"),
+        ({"guests": 2}, "book_table", "missing_argument", "restaurant_id"),
+        ({"restaurant_id": "r1", "guests": "2"}, "book_table", "invalid_type", "integer"),
+        ({"restaurant_id": "r1", "guests": True}, "book_table", "invalid_type", "integer"),
+        ({"restaurant_id": "r1", "guests": 2, "time": "19:00"}, "book_table", "invalid_value", "18:00"),
+        ({"restaurant_id": "r1", "guests": 2, "tags": ["a", 3]}, "book_table", "invalid_type", "tags[1]"),
+        ({"restaurant_id": "r1", "guests": 2, "vip": 1}, "book_table", "unexpected_argument", "vip"),
+        ({"restaurant_id": "r1", "guests": 2, "outdoor": "yes"}, "book_table", "invalid_type", "boolean"),
+    ],
+)
+def test_validation_errors(args: object, name: str, kind: str, needle: str) -> None:
+    error = validate_call(_call(args, name), TOOLS)
+    assert error is not None and error.kind == kind and needle in error.message
+    assert error.result() == {"error": {"type": kind, "message": error.message}}
+
+
+def test_valid_calls_pass() -> None:
+    good = {
+        "restaurant_id": "r1",
+        "guests": 2,
+        "time": "20:00",
+        "tags": ["quiet"],
+        "deposit": 5,
+        "outdoor": False,
+    }
+    assert validate_call(_call(good), TOOLS) is None  # an integer is a valid number
+
+
+def test_simulated_result_follows_returns_echoes_args_and_is_stable() -> None:
+    call = _call({"restaurant_id": "r9", "guests": 4})
+    first = json.loads(simulate(call, BOOK, [], "0|c"))
+    assert set(first) == {"reservation_id", "restaurant_id", "guests", "tables"}
+    assert first["restaurant_id"] == "r9" and first["guests"] == 4
+    assert all(t["restaurant_id"] == "r9" for t in first["tables"])  # nested fields echo the argument too
+    assert json.loads(simulate(call, BOOK, [], "0|c")) == first
+    other = json.loads(simulate(call, BOOK, [], "1|c"))
+    assert other["reservation_id"] != first["reservation_id"]
+    # an identical earlier call in the conversation returns the identical result
+    earlier = [
+        Message(
+            role="assistant",
+            tool_calls=[ToolCall.make("x", "book_table", {"guests": 4, "restaurant_id": "r9"})],
+        ),
+        Message(role="tool", tool_call_id="x", content='{"reservation_id": "R-1"}'),
+    ]
+    assert simulate(call, BOOK, earlier, "0|c") == '{"reservation_id": "R-1"}'
+
+
+def test_values_follow_schema_and_name() -> None:
+    rng = random.Random(0)
+    assert isinstance(sample_value("guests", {"type": "integer", "minimum": 1, "maximum": 8}, rng), int)
+    assert sample_value("mode", {"type": "string", "enum": ["a", "b"]}, rng) in ("a", "b")
+    date = sample_value("check_in_date", {"type": "string"}, rng)
+    assert len(date) == 10 and date[4] == "-"
+    assert "@" in sample_value("email", {"type": "string"}, rng)
+    code = sample_value("file_id", {"type": "string", "description": "Identifier, e.g. 'file_1AbC9'."}, rng)
+    assert code.startswith("file_") and len(code) == len("file_1AbC9")
+    items = sample_value("cities", {"type": "array", "items": {"type": "string"}}, rng)
+    assert isinstance(items, list) and len(items) >= 1
+    price = sample_value("price", {"type": "number"}, rng)
+    assert isinstance(price, float) and price != int(price)  # said as "12.5", never re-read as an int
+    assert say([1, 2, 3]) == "1, 2 and 3" and say(True) == "true" and say(2.5) == "2.5"
+    assert coerce("12", {"type": "integer"}) == 12 and coerce(3, {"type": "string"}) == "3"
+    assert coerce({"a": 1}, {"type": "integer"}) is None
+
+
+def test_task_phrase_and_json_extraction() -> None:
+    assert task_phrase(BOOK) == "book a table at a restaurant"
+    assert task_phrase(ToolSpec(function=FunctionSpec(name="get_weather_now"))) == "get weather now"
+    assert extract_json('<think>hmm</think>```json\n{"a": 1}\n```') == {"a": 1}
+    assert extract_json('Sure! {"a": [1, 2]} hope that helps') == {"a": [1, 2]}
+    with pytest.raises(ValueError):
+        extract_json("no json here")
+    assert find_field({"x": [{"order_id": "o1"}]}, "order_id") == "o1"
