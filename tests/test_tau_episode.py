@@ -54,9 +54,16 @@ def test_episode_with_tiny_local_qwen3(retail: Domain, tiny_qwen3_dir: Path) -> 
 
 
 def _stub_agent(request: dict[str, Any]) -> dict[str, Any]:
-    """Looks up the order on the first turn, then reports it."""
-    assert request.get("tools"), "the agent request must carry the tool specs"
+    """Agent requests (with tools): look up the order, then report it. User-simulator requests (no tools):
+    ask about the order, then stop."""
     last = request["messages"][-1]
+    if not request.get("tools"):
+        assert "<scenario>" in request["messages"][0]["content"], "user simulator prompt from the .jinja file"
+        said = sum(m["role"] == "assistant" for m in request["messages"])
+        return {
+            "role": "assistant",
+            "content": "###STOP###" if said else "What is the status of order #W2378156?",
+        }
     if last["role"] == "tool":
         return {"role": "assistant", "content": "Your order #W2378156 is delivered."}
     call = {
@@ -95,6 +102,24 @@ def test_episode_through_litellm_against_stub_server(retail: Domain, tmp_path: P
     assert ep["actions"][0]["name"] == "get_order_details" and not ep["actions"][0]["error"]
     assert ep["grade"]["components"]["db"] == 0.0  # the exchange was never made
     assert report["pass^k"] == {"1": 0.0, "2": 0.0} and report["termination"] == {"user_stop": 2}
+
+
+def test_cli_with_litellm_agent_and_user_simulator(tmp_path: Path) -> None:
+    from toolmind.cli import main
+    from toolmind.llm.stub_server import StubServer
+
+    with StubServer(responder=_stub_agent) as server:
+        rc = main(["eval", "tau", "--domain", "retail", "--data-dir", str(DATA), "--tasks", "0", "--trials", "2",
+                   "--agent-model", "openai/stub", "--agent-api-base", server.base_url,
+                   "--user-model", "openai/stub-user", "--user-api-base", server.base_url, "--out", str(tmp_path)])  # fmt: skip
+        assert rc == 0
+        assert (
+            server.stats.requests == 2 * 4
+        )  # per trial: user, agent (tool call), agent (answer), user (stop)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["user_model"].endswith("stub-user") and report["agent_model"].endswith("stub")
+    assert report["termination"] == {"user_stop": 2} and report["pass^k"] == {"1": 0.0, "2": 0.0}
+    assert report["cost"]["agent"]["prompt_tokens"] > 0 and report["cost"]["user"]["prompt_tokens"] > 0
 
 
 def _malformed(request: ChatRequest) -> Message:

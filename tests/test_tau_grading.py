@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Literal, TypedDict
 
 import pytest
 
-from toolmind.eval.tau.data import Action
+from toolmind.eval.tau.data import Action, DataError
 from toolmind.eval.tau.db import BaseDB
 from toolmind.eval.tau.grading import pass_hat_k
+from toolmind.eval.tau.runner import build_run_config
 from toolmind.eval.tau.toolkit import ToolError, Toolkit, function_spec, tool
 
 
@@ -118,3 +120,22 @@ def test_action_matching_uses_compare_args() -> None:
     )
     assert Action(name="f", arguments={"x": 1, "y": 2}, compare_args=["x"]).matches("f", {"x": 1, "y": 9})
     assert Action(name="f", arguments={"x": 1}, compare_args=[]).matches("f", {"x": 5})
+
+
+def test_run_config_from_yaml_and_overrides(tmp_path: Path) -> None:
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("domain: retail\nout: runs/x\ntrials: 4\nepisode:\n  max_steps: 7\n")
+    cfg = build_run_config(str(recipe), {"trials": None, "concurrency": 2, "max_errors": 3, "data_dir": "/d"})
+    assert (cfg.domain, cfg.out, cfg.trials, cfg.concurrency, cfg.data_dir) == (
+        "retail",
+        "runs/x",
+        4,
+        2,
+        "/d",
+    )
+    assert (cfg.episode.max_steps, cfg.episode.max_errors) == (7, 3)
+    recipe.write_text("domian: retail\n")
+    with pytest.raises(DataError, match=r"r\.yaml: unknown field\(s\) \['domian'\]"):
+        build_run_config(str(recipe), {})
+    with pytest.raises(DataError, match="missing setting"):
+        build_run_config(None, {"domain": "retail"})
