@@ -236,3 +236,44 @@ def test_python_style_schema_types_are_normalised() -> None:
         ],
     )
     assert {f.rule for f in run_rules(traj, FilterConfig())} == {"invalid_arguments"}
+
+
+def test_unexpected_argument_and_wrong_existing_tool() -> None:
+    # The "wrong tool" mistake: an existing tool called with another tool's arguments.
+    traj = with_bad_search(GOOD_SEARCH, "book_flight", error=False)
+    assert turn_rules(traj) == {4: {"invalid_arguments"}}
+    extra = with_bad_search({**GOOD_SEARCH, "cabin": "economy"}, error=False)
+    assert turn_rules(extra) == {4: {"unexpected_argument"}}
+    assert turn_rules(extra, allow_extra_arguments=True) == {}
+
+
+def test_user_giving_up_is_a_trajectory_defect() -> None:
+    msgs = clean_messages()
+    msgs[-1]["content"] = "Forget it, this is taking too long. ###STOP###"
+    assert trajectory_rules(make(msgs)) == {"user_gave_up"}
+    assert trajectory_rules(make(msgs), give_up_patterns=[]) == set()
+
+
+def test_invented_date_with_other_dates_in_context() -> None:
+    msgs = clean_messages()
+    # A date from an earlier tool result does not ground a different date for "tomorrow".
+    msgs[1]["content"] = "My last trip was on 2025-06-01. I need a flight from Boston to Denver."
+    msgs[3] = {"role": "user", "content": "Tomorrow, please."}
+    assert turn_rules(make(msgs), check_leakage=False) == {4: {"invented_date"}}
+    # Once the user states the date (any spelling), the corrected call is grounded.
+    msgs[3] = {"role": "user", "content": "Tomorrow, that is July 14, 2025."}
+    assert turn_rules(make(msgs), check_leakage=False) == {}
+
+
+def test_short_hidden_values_leak_only_as_exact_arguments() -> None:
+    msgs = clean_messages()
+    msgs[4]["tool_calls"] = [call("c1", "search_flights", {**GOOD_SEARCH, "date": "7"})]
+    traj = make(msgs)
+    traj.meta["hidden_details"] = {"date": "7"}
+    assert {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"} == {
+        "hidden_detail_leak"
+    }
+    msgs[3]["content"] = "On day 7."
+    traj = make(msgs)
+    traj.meta["hidden_details"] = {"date": "7"}
+    assert {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"} == set()

@@ -64,6 +64,26 @@ class FilterConfig:
         default=True,
         metadata={"help": "drop trajectories whose last user turn lacks the user agent's ###STOP### signal"},
     )
+    give_up_patterns: list[str] = field(
+        default_factory=lambda: [
+            r"\bnever ?mind\b",
+            r"\bforget (it|about it)\b",
+            r"\b(let'?s|we can) stop here\b",
+            r"\bgive up\b",
+            r"\b(taking|takes) too long\b",
+            r"\bsort (the rest|it) out myself\b",
+            r"\bdo (the rest|it) (myself|another time)\b",
+            r"\bnot (been )?helpful\b",
+        ],
+        metadata={
+            "help": "regexes (case-insensitive) that mark the user's final turn as abandoning the goal: "
+            "the conversation ended with ###STOP### but the goal was not reached"
+        },
+    )
+    allow_extra_arguments: bool = field(
+        default=False,
+        metadata={"help": "accept call arguments the tool's schema does not define (default: mask the turn)"},
+    )
     max_identical_calls: int = field(
         default=3,
         metadata={

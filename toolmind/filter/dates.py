@@ -1,10 +1,10 @@
 """Invented absolute dates: the known ToolMind data defect (REFERENCE §1).
 
-A user asks for "tomorrow" and, with no clock or date anywhere in the conversation, the assistant calls a
-tool with `2024-05-17`. The date is made up. We flag an absolute date in an assistant turn (its tool-call
-arguments or its reply) when (a) a user turn so far used a relative time expression, (b) no absolute date
-appears anywhere in the context the assistant could see (system, user and tool messages before the turn),
-so it had nothing to compute from.
+A user asks for "tomorrow" and, with no clock in the conversation, the assistant calls a tool with
+`2024-05-17`. The date is made up. We flag an absolute date in an assistant turn (its tool-call arguments or
+its reply) when (a) a user turn so far used a relative time expression, (b) the date appears nowhere in the
+context the assistant could see (system, user and tool messages before the turn), and (c) that context has
+no clock (a date labelled today/now/current) to compute it from.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ RELATIVE_RE = re.compile(
     rf"on\s+{_DAY_RE})\b",
     re.IGNORECASE,
 )
+
+# A date labelled as the current one: what lets an assistant compute "tomorrow".
+CLOCK_RE = re.compile(r"\b(today|now|current(ly)?|as of|date is)\b", re.IGNORECASE)
 
 _ISO_RE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?\b")
 _SLASH_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")

@@ -1,12 +1,16 @@
 """Leakage of hidden goal details into the assistant.
 
 The goal generator gives the *user* agent hidden details (argument values only the user knows). When the
-assistant uses such a value before anyone told it (no earlier user, system or tool message contains it),
-the simulation leaked the goal to the assistant: the trajectory teaches mind reading, so it is dropped.
+assistant uses such a value before anyone told it (no earlier user, system or tool message and no tool
+spec contains it), the simulation leaked the goal to the assistant: the trajectory teaches mind reading,
+so it is dropped. Long values are matched as substrings of the assistant's text and arguments; short ones
+(numbers, codes) only as an exact argument value, and as a whole word in the context.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from toolmind.filter.dates import strings_in
@@ -14,39 +18,52 @@ from toolmind.filter.findings import CallRecord, Finding
 from toolmind.schema import Trajectory
 
 
-def detail_values(hidden: Any, min_chars: int) -> list[str]:
-    """Distinct lower-cased string forms of the hidden values long enough to be distinctive."""
-    values = {v.strip().lower() for v in strings_in(hidden)}
-    return sorted(v for v in values if len(v) >= min_chars)
+def detail_values(hidden: Any) -> list[str]:
+    """Distinct lower-cased string forms of the hidden values (booleans and empty strings skipped)."""
+    return sorted({v.strip().lower() for v in strings_in(hidden) if v.strip()})
+
+
+def _known(value: str, text: str, min_chars: int) -> bool:
+    if len(value) >= min_chars:
+        return value in text
+    return re.search(r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)", text) is not None
 
 
 def leaked_details(traj: Trajectory, calls: list[CallRecord], min_chars: int) -> list[Finding]:
     """One trajectory finding per hidden value the assistant used before it was told."""
-    values = detail_values(traj.meta.get("hidden_details"), min_chars)
+    values = detail_values(traj.meta.get("hidden_details"))
     if not values:
         return []
-    call_text: dict[int, str] = {}
+    args_of: dict[int, set[str]] = {}
+    args_text: dict[int, str] = {}
     for rec in calls:
-        call_text[rec.message_index] = (
-            call_text.get(rec.message_index, "") + " " + rec.call.function.arguments
+        if rec.arguments is not None:
+            args_of.setdefault(rec.message_index, set()).update(
+                v.strip().lower() for v in strings_in(rec.arguments)
+            )
+        args_text[rec.message_index] = (
+            args_text.get(rec.message_index, "") + " " + rec.call.function.arguments.lower()
         )
-    known: set[str] = set()
+    context = json.dumps([t.openai() for t in traj.tools], ensure_ascii=False).lower()
+    known = {v for v in values if _known(v, context, min_chars)}
     findings: list[Finding] = []
-    reported: set[str] = set()
     for i, msg in enumerate(traj.messages):
-        if msg.role == "assistant":
-            text = (msg.content + " " + call_text.get(i, "")).lower()
-            for v in values:
-                if v not in known and v not in reported and v in text:
-                    reported.add(v)
-                    findings.append(
-                        Finding(
-                            "hidden_detail_leak",
-                            f"assistant used {v!r} (message {i}) before the user or a tool gave it",
-                            "trajectory",
-                        )
-                    )
-        else:
+        if msg.role != "assistant":
             text = msg.content.lower()
-            known.update(v for v in values if v in text)
+            known.update(v for v in values if v not in known and _known(v, text, min_chars))
+            continue
+        long_text = msg.content.lower() + args_text.get(i, "")
+        for v in values:
+            if v in known:
+                continue
+            used = v in args_of.get(i, set()) or (len(v) >= min_chars and v in long_text)
+            if used:
+                known.add(v)  # report each value once
+                findings.append(
+                    Finding(
+                        "hidden_detail_leak",
+                        f"assistant used {v!r} (message {i}) before the user or a tool gave it",
+                        "trajectory",
+                    )
+                )
     return findings

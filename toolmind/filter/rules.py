@@ -10,6 +10,7 @@ trajectory-level filter drops the record.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -18,7 +19,7 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
 from toolmind.filter.config import FilterConfig
-from toolmind.filter.dates import absolute_dates, has_relative_expression, strings_in
+from toolmind.filter.dates import CLOCK_RE, absolute_dates, has_relative_expression, strings_in
 from toolmind.filter.findings import CallRecord, Finding, index_calls
 from toolmind.filter.leakage import leaked_details
 from toolmind.schema import USER_STOP_TOKEN, Trajectory
@@ -110,6 +111,15 @@ def check_calls(traj: Trajectory, calls: list[CallRecord], config: FilterConfig)
                         Finding("invalid_arguments", f"{name}: {where}: {error.message[:200]}", "turn", i)
                     )
                     bad = True
+        if not bad and spec is not None and rec.arguments is not None and not config.allow_extra_arguments:
+            params = spec.function.parameters
+            defined = params.get("properties", {})
+            extra = sorted(set(rec.arguments) - set(defined))
+            if extra and params.get("additionalProperties") is not True:
+                findings.append(
+                    Finding("unexpected_argument", f"{name}: undefined argument(s) {extra}", "turn", i)
+                )
+                bad = True
         error_text = rec.result_error()
         if config.mask_tool_errors and error_text is not None and not bad:
             findings.append(Finding("tool_error", f"{name} was rejected: {error_text[:200]}", "turn", i))
@@ -170,6 +180,14 @@ def check_structure(traj: Trajectory, config: FilterConfig) -> list[Finding]:
                 "no_stop", f"the user never ended with {USER_STOP_TOKEN} (goal not reached)", "trajectory"
             )
         )
+    elif users and config.give_up_patterns:
+        last = users[-1].content
+        for pattern in config.give_up_patterns:
+            match = re.search(pattern, last, re.IGNORECASE)
+            if match:
+                reason = f"the user stopped without reaching the goal ({match.group(0)!r})"
+                findings.append(Finding("user_gave_up", reason, "trajectory"))
+                break
     if len(users) < config.min_user_turns:
         findings.append(Finding("too_few_user_turns", f"{len(users)} user turn(s)", "trajectory"))
     if n_assistant == 0:
@@ -192,36 +210,52 @@ def check_structure(traj: Trajectory, config: FilterConfig) -> list[Finding]:
 
 
 def check_dates(traj: Trajectory, calls: list[CallRecord]) -> list[Finding]:
-    """Absolute dates used by the assistant for a relative request with no date in its context."""
+    """Absolute dates the assistant used for a relative request that nothing in its context grounds.
+
+    A date is grounded when it appears (in any spelling) in an earlier system, user or tool message, or
+    when the context has a clock (a date next to "today"/"now"/"current"), from which it could be computed.
+    """
     findings: list[Finding] = []
     args_by_turn: dict[int, list[str]] = {}
     for rec in calls:
         if rec.arguments is not None:
             args_by_turn.setdefault(rec.message_index, []).extend(strings_in(rec.arguments))
     relative: str | None = None
-    context_has_date = False
+    known: set[str] = set()
+    clock = False
     for i, msg in enumerate(traj.messages):
-        if msg.role == "assistant":
-            if relative is None or context_has_date:
-                continue
-            texts = [*args_by_turn.get(i, []), msg.content]
-            invented = sorted(set().union(*(absolute_dates(t) for t in texts)))
-            if invented:
-                findings.append(
-                    Finding(
-                        "invented_date",
-                        f"absolute date {', '.join(invented)} for the relative request {relative!r} "
-                        "with no date in context",
-                        "turn",
-                        i,
-                    )
-                )
+        if msg.role != "assistant":
+            dates = absolute_dates(msg.content)
+            known |= dates
+            if dates and not clock and CLOCK_RE.search(msg.content):
+                clock = True
+            if msg.role == "user":
+                relative = has_relative_expression(msg.content) or relative
             continue
-        if not context_has_date and absolute_dates(msg.content):
-            context_has_date = True
-        if msg.role == "user" and relative is None:
-            relative = has_relative_expression(msg.content)
+        if relative is None or clock:
+            continue
+        used: set[str] = set()
+        for text in (*args_by_turn.get(i, []), msg.content):
+            used |= absolute_dates(text)
+        invented = sorted(d for d in used if not _grounded(d, known))
+        if invented:
+            findings.append(
+                Finding(
+                    "invented_date",
+                    f"absolute date {', '.join(invented)} for the relative request {relative!r}; no such date "
+                    "or clock in context",
+                    "turn",
+                    i,
+                )
+            )
     return findings
+
+
+def _grounded(date: str, known: set[str]) -> bool:
+    if date in known:
+        return True
+    month_day = date[4:]
+    return any(k[4:] == month_day and (k.startswith("????") or date.startswith("????")) for k in known)
 
 
 def run_rules(traj: Trajectory, config: FilterConfig) -> list[Finding]:
