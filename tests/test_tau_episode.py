@@ -200,3 +200,50 @@ def test_cli_oracle_with_dump_db(tmp_path: Path) -> None:
         )
         == 2
     )
+
+
+def test_nl_judge_verdicts_enter_the_reward(retail: Domain, tmp_path: Path) -> None:
+    task = next(t for t in retail.tasks if t.evaluation_criteria and t.evaluation_criteria.nl_assertions)
+    n = len(task.evaluation_criteria.nl_assertions or [])
+    seen: list[str] = []
+
+    def judge_policy(verdict: bool) -> Any:
+        def policy(request: ChatRequest) -> Message:
+            seen.append(request.messages[-1].content)
+            results = [
+                {"expectedOutcome": "x", "reasoning": "r", "metExpectation": verdict} for _ in range(n)
+            ]
+            return Message(role="assistant", content="Verdict:\n" + json.dumps({"results": results}))
+
+        return policy
+
+    rewards = {}
+    for verdict in (True, False):
+        cfg = TauRunConfig(
+            domain="retail", data_dir=str(DATA), out=str(tmp_path / str(verdict)), task_ids=[task.id]
+        )
+        judge = ScriptedBackend(judge_policy(verdict), f"judge-{verdict}")
+        report = asyncio.run(run_tau(cfg, judge=judge, domain=retail))
+        assert report["judge_model"] == f"scripted:judge-{verdict}" and report["unevaluated_bases"] == {}
+        assert report["components"]["nl_assertion"] == float(verdict)
+        rewards[verdict] = report["pass^k"]["1"]
+    assert rewards == {True: 1.0, False: 0.0}  # the oracle satisfies DB; the judge decides
+    assert "<expected_outcomes>" in seen[0] and (task.evaluation_criteria.nl_assertions or [""])[0] in seen[0]
+
+
+def _hallucinating(request: ChatRequest) -> Message:
+    return Message(role="assistant", tool_calls=[ToolCall.make("c", "no_such_tool", {})])
+
+
+def test_limits_end_episodes_with_their_reason(retail: Domain) -> None:
+    agent = ScriptedBackend(_hallucinating, "hallucinating")
+    task = _task(retail, "1")
+    result, _ = asyncio.run(
+        run_episode(retail, task, 0, agent, ScriptedUser(["hi"]), EpisodeConfig(max_errors=3))
+    )
+    assert result.termination == "too_many_errors" and result.reward == 0.0
+    assert [a.content for a in result.actions] == ["Error: Tool 'no_such_tool' not found."] * 3
+    result, _ = asyncio.run(
+        run_episode(retail, task, 0, agent, ScriptedUser(["hi"]), EpisodeConfig(max_steps=2))
+    )
+    assert result.termination == "max_steps" and result.steps == 2 and result.reward == 0.0
