@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -293,3 +298,49 @@ def test_raw_qwen_text_is_decoded_with_chat_parse() -> None:
     assert done.message.tool_calls[0].function.parsed_arguments() == {"city": "Oslo"}
     assert done.message.parse_error is None
     assert broken.message.parse_error  # malformed output never raises; it is flagged
+
+
+def test_retry_after_is_honoured_within_the_cap() -> None:
+    with StubServer(fail_first=[429], retry_after_s=0.3) as server:
+        llm = backend(server, max_retries=1)
+        t0 = time.perf_counter()
+        done = asyncio.run(llm.complete(ask()))
+        waited = time.perf_counter() - t0
+        assert done.retries == 1 and server.stats.requests == 2
+    assert waited >= 0.3  # jitter alone would be <= 10 ms here
+    with StubServer(fail_first=[429], retry_after_s=30) as server:
+        llm = backend(server, max_retries=1, backoff_max_s=0.05)  # capped: no 30 s stall
+        t0 = time.perf_counter()
+        asyncio.run(llm.complete(ask()))
+        assert time.perf_counter() - t0 < 5
+
+
+def test_litellm_debug_output_never_shows_the_key() -> None:
+    """litellm's own debug mode (global state, hence a subprocess) prints requests; the key is masked."""
+    script = textwrap.dedent(
+        f"""
+        import asyncio, os
+        os.environ["TOOLMIND_TEST_KEY"] = "{SECRET}"
+        import litellm
+        litellm._turn_on_debug()
+        from toolmind.llm.base import ChatRequest
+        from toolmind.llm.config import BackendConfig
+        from toolmind.llm.litellm_backend import LiteLLMBackend
+        from toolmind.llm.stub_server import StubServer
+        from toolmind.schema import Message
+        with StubServer(fail_first=[500]) as server:
+            cfg = BackendConfig(kind="litellm", model="openai/stub", api_base=server.base_url,
+                                api_key_env="TOOLMIND_TEST_KEY", backoff_base_s=0.001)
+            llm = LiteLLMBackend(cfg)
+            asyncio.run(llm.complete(ChatRequest(messages=[Message(role="user", content="x")])))
+            assert server.recorded[0].headers["authorization"] == "Bearer {SECRET}"
+        """
+    )
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    output = proc.stdout + proc.stderr
+    assert "POST" in output or "Request" in output  # debug output was really produced
+    assert SECRET not in output

@@ -102,16 +102,36 @@ def test_enable_thinking_false_closes_the_think_block(tiny: TransformersBackend)
     assert tiny.prompt(request).endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
 
 
-def test_concurrent_completes_are_serialised_and_deterministic(tiny: TransformersBackend) -> None:
-    request = ChatRequest(messages=[Message(role="user", content="same question")], tools=TOOLS)
+def test_concurrent_completes_are_micro_batched_and_deterministic(tiny: TransformersBackend) -> None:
+    requests = [
+        ChatRequest(messages=[Message(role="user", content=text)], tools=TOOLS)
+        for text in ["same question", "another, longer question about Oslo", "same question", "x", "y y"]
+    ]
 
     async def many() -> list[Any]:
-        return await asyncio.gather(*(tiny.complete(request) for _ in range(3)))
+        return await asyncio.gather(*(tiny.complete(r) for r in requests))
 
+    before = tiny.batches
     results = asyncio.run(many())
-    assert len({r.raw_text for r in results}) == 1  # greedy: identical requests, identical answers
+    assert tiny.batches - before == 2  # 5 queued requests, batch_size 3
+    one_by_one = [asyncio.run(tiny.complete(r)) for r in requests]
+    assert [r.raw_text for r in results] == [r.raw_text for r in one_by_one]  # left padding is exact
+    assert results[0].raw_text == results[2].raw_text  # greedy: identical requests, identical answers
+    assert [r.usage.prompt_tokens for r in results] == [r.usage.prompt_tokens for r in one_by_one]
     assert all(r.usage.completion_tokens <= 8 for r in results)
     assert all(r.message.role == "assistant" for r in results)  # random text never raises
+
+
+def test_different_budgets_are_not_batched_together(tiny: TransformersBackend) -> None:
+    requests = [ChatRequest(messages=[Message(role="user", content="q")], max_tokens=n) for n in (2, 3, 2)]
+
+    async def many() -> list[Any]:
+        return await asyncio.gather(*(tiny.complete(r) for r in requests))
+
+    before = tiny.batches
+    results = asyncio.run(many())
+    assert tiny.batches - before == 2
+    assert [r.usage.completion_tokens <= n for r, n in zip(results, (2, 3, 2), strict=True)] == [True] * 3
 
 
 def test_bad_checkpoint_directory_is_a_clear_error(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ microseconds (see ``benchmarks/llm_client_overhead.py``):
   ``concurrency`` requests in flight from it; the slot is released while backing off);
 - a per-attempt timeout, and its own retries (litellm's and the openai SDK's are switched off so
   every attempt is counted here) on 429, 408, 5xx, connection errors and timeouts, with exponential
-  backoff and full jitter; other errors (400, 401, 404, ...) fail at once;
+  backoff and full jitter (at least the server's ``Retry-After``, capped by ``backoff_max_s``); other
+  errors (400, 401, 404, ...) fail at once;
 - `LLMRequestError` naming the model, the last status and the attempts when the budget is spent;
 - token and cost accounting (litellm's price table where it knows the model, else 0) on `usage`;
 - an optional on-disk response cache keyed by the request (`toolmind.llm.cache`);
@@ -48,6 +49,17 @@ def _import_litellm() -> Any:
 
     litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on stdout
     return litellm
+
+
+def _retry_after_s(exc: BaseException) -> float | None:
+    """The server's ``Retry-After`` (seconds form) on a 429/503 answer, if it sent one."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is None:
+        return None
+    try:
+        return max(0.0, float(headers.get("retry-after")))
+    except (TypeError, ValueError):
+        return None
 
 
 def _status_of(exc: BaseException) -> int | None:
@@ -187,6 +199,9 @@ class LiteLLMBackend:
                     self.failures += 1
                     raise self._error(exc, status, attempt + 1, retryable) from None
                 delay = random.uniform(0.0, min(cfg.backoff_max_s, cfg.backoff_base_s * 2**attempt))
+                retry_after = _retry_after_s(exc)
+                if retry_after is not None:  # the server knows best, within our cap
+                    delay = max(delay, min(retry_after, cfg.backoff_max_s))
                 log.debug(
                     "%s: attempt %d failed (status %s, %s); retrying in %.2fs",
                     self.name,

@@ -26,6 +26,7 @@ Knobs (all keyword arguments of `StubServer`):
     fail_first   statuses for the first N chat requests, e.g. ``[429, 429]``; ``0`` drops the
                  connection without an answer (a connection error for the client)
     fail_always  answer every chat request with this status (e.g. 500); 0 drops every connection
+    retry_after_s  send ``Retry-After: <seconds>`` with scripted 429 answers
     record       keep every request (body + headers) in ``server.recorded`` (off for benchmarks)
 
 `StubProcess` runs the same server in a child process (so benchmarks measure the client alone, not a
@@ -95,6 +96,7 @@ class StubServer:
         responder: Responder | None = None,
         fail_first: Sequence[int] = (),
         fail_always: int | None = None,
+        retry_after_s: float | None = None,
         record: bool = True,
         model: str = "stub",
     ) -> None:
@@ -102,6 +104,7 @@ class StubServer:
         self.responder: Responder = responder or echo_responder
         self.fail_first = list(fail_first)
         self.fail_always = fail_always
+        self.retry_after_s = retry_after_s
         self.record = record
         self.model = model
         self.stats = StubStats()
@@ -192,10 +195,13 @@ class StubServer:
                 if status == 0:  # scripted connection drop
                     break
                 data = json.dumps(payload).encode()
+                extra = ""
+                if status == 429 and self.retry_after_s is not None:
+                    extra = f"Retry-After: {self.retry_after_s:g}\r\n"
                 head = (
                     f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
                     f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                    "Connection: keep-alive\r\n\r\n"
+                    f"Connection: keep-alive\r\n{extra}\r\n"
                 )
                 writer.write(head.encode() + data)
                 await writer.drain()

@@ -9,7 +9,9 @@ prompts are sorted by length, left-padded, generated in batches of ``batch_size`
 input order, each cut at its first stop token (``<|im_end|>``, ``<|endoftext|>`` or eos).
 
 `complete` runs generation in a worker thread (`asyncio.to_thread`) so the event loop stays free, and a
-lock serialises access to the model: concurrent callers queue, one generate() runs at a time.
+lock serialises access to the model: one generate() runs at a time. Concurrent `complete` calls (an
+evaluation running many conversations at once) are micro-batched: whatever queued while a batch ran
+goes into the next one, up to ``batch_size``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -73,7 +76,10 @@ class TransformersBackend:
         self.temperature = temperature
         self.usage = Usage()
         self.calls = 0
+        self.batches = 0  # generate() calls made
         self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._runner: asyncio.Task[None] | None = None
         self.tokenizer: Any = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
         self.tokenizer.padding_side = "left"
         self.model: Any = cast(
@@ -120,26 +126,25 @@ class TransformersBackend:
     ) -> list[str]:
         """Generate a completion for each prompt string (batched, left-padded); returns them in order,
         each cut at its first stop token, special tokens kept (``<think>``, ``<tool_call>``)."""
-        texts, _ = self._generate(prompts, max_new_tokens, temperature)
-        return texts
+        return [text for text, _ in self._generate(prompts, max_new_tokens, temperature)]
 
     def _generate(
         self, prompts: list[str], max_new_tokens: int, temperature: float
-    ) -> tuple[list[str], Usage]:
+    ) -> list[tuple[str, Usage]]:
+        """(text, usage) per prompt, in input order; holds the model lock for the whole call."""
         import torch
 
-        usage = Usage()
-        out: list[str] = [""] * len(prompts)
+        out: list[tuple[str, Usage]] = [("", Usage())] * len(prompts)
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        sampling: dict[str, Any] = {"do_sample": False}
+        if temperature > 0:
+            sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0, "top_k": 0}
         with self._lock, torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
                 enc = self.tokenizer(
                     [prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False
                 ).to(self.device)
-                sampling: dict[str, Any] = {"do_sample": False}
-                if temperature > 0:
-                    sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0, "top_k": 0}
                 generated = self.model.generate(
                     **enc,
                     max_new_tokens=max_new_tokens,
@@ -147,14 +152,15 @@ class TransformersBackend:
                     pad_token_id=self.tokenizer.pad_token_id,
                     **sampling,
                 )
-                new = generated[:, enc["input_ids"].shape[1] :]
-                usage.prompt_tokens += int(enc["attention_mask"].sum())
+                self.batches += 1
+                new = generated[:, enc["input_ids"].shape[1] :].tolist()
+                prompt_lengths = enc["attention_mask"].sum(dim=1).tolist()
                 for row, i in enumerate(idx):
-                    ids = new[row].tolist()
+                    ids = new[row]
                     length = next((k for k, t in enumerate(ids) if t in self.stop_ids), len(ids))
-                    usage.completion_tokens += length
-                    out[i] = cut_at_stop(self.tokenizer.decode(ids[:length], skip_special_tokens=False))
-        return out, usage
+                    text = cut_at_stop(self.tokenizer.decode(ids[:length], skip_special_tokens=False))
+                    out[i] = (text, Usage(prompt_tokens=int(prompt_lengths[row]), completion_tokens=length))
+        return out
 
     # -- LLMBackend ----------------------------------------------------------------------------------
 
@@ -166,19 +172,51 @@ class TransformersBackend:
         return render(request.messages, request.tools, add_generation_prompt=True, enable_thinking=thinking)
 
     async def complete(self, request: ChatRequest) -> Completion:
-        """Generate one assistant turn; malformed output comes back flagged (`parse_error`), never raised."""
+        """Generate one assistant turn; malformed output comes back flagged (`parse_error`), never raised.
+
+        Concurrent calls are micro-batched: requests queued while a batch runs go together into the
+        next generate() (up to ``batch_size``, grouped by token budget and temperature).
+        """
         from toolmind.chat import parse
 
-        prompt = self.prompt(request)
         max_new = request.max_tokens if request.max_tokens is not None else self.max_new_tokens
         temperature = self.temperature if self.temperature is not None else request.temperature
-        texts, usage = await asyncio.to_thread(self._generate, [prompt], max_new, temperature)
+        loop = asyncio.get_running_loop()
+        pending = _Pending(self.prompt(request), max_new, temperature, loop.create_future())
+        self._queue.append(pending)
+        if self._runner is None or self._runner.done():
+            self._runner = loop.create_task(self._drain())
+        text, usage = await pending.future
         self.calls += 1
         self.usage.add(usage)
         return Completion(
-            message=parse(texts[0]),
-            usage=usage,
-            model=str(self.path),
-            backend="transformers",
-            raw_text=texts[0],
+            message=parse(text), usage=usage, model=str(self.path), backend="transformers", raw_text=text
         )
+
+    async def _drain(self) -> None:
+        """Run queued requests batch by batch in a worker thread until the queue is empty."""
+        while True:
+            self._queue = [p for p in self._queue if not p.future.done()]  # drop cancelled callers
+            if not self._queue:
+                return
+            key = (self._queue[0].max_new, self._queue[0].temperature)
+            group = [p for p in self._queue if (p.max_new, p.temperature) == key][: self.batch_size]
+            self._queue = [p for p in self._queue if p not in group]
+            try:
+                results = await asyncio.to_thread(self._generate, [p.prompt for p in group], *key)
+            except Exception as exc:  # e.g. out of memory: every caller of the batch gets it
+                for p in group:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                continue
+            for p, result in zip(group, results, strict=True):
+                if not p.future.done():
+                    p.future.set_result(result)
+
+
+@dataclass
+class _Pending:
+    prompt: str
+    max_new: int
+    temperature: float
+    future: asyncio.Future[tuple[str, Usage]]
