@@ -11,6 +11,7 @@ import pytest
 from toolmind.eval.tau.data import Action, DataError
 from toolmind.eval.tau.db import BaseDB
 from toolmind.eval.tau.grading import pass_hat_k
+from toolmind.eval.tau.report import combine_domains
 from toolmind.eval.tau.runner import build_run_config
 from toolmind.eval.tau.toolkit import ToolError, Toolkit, function_spec, tool
 
@@ -139,3 +140,25 @@ def test_run_config_from_yaml_and_overrides(tmp_path: Path) -> None:
         build_run_config(str(recipe), {})
     with pytest.raises(DataError, match="missing setting"):
         build_run_config(None, {"domain": "retail"})
+
+
+def test_overall_score_is_the_unweighted_mean_of_domains(tmp_path: Path) -> None:
+    reports = [
+        {
+            "domain": "airline",
+            "pass^k": {"1": 0.5, "2": 0.25},
+            "components": {},
+            "agent_model": "a",
+            "user_model": "u",
+        },
+        {
+            "domain": "retail",
+            "pass^k": {"1": 0.9, "2": 0.75},
+            "components": {},
+            "agent_model": "a",
+            "user_model": "u",
+        },
+    ]
+    overall = combine_domains(tmp_path, reports)
+    assert overall["pass^k"] == {"1": pytest.approx(0.7), "2": pytest.approx(0.5)}
+    assert "| **mean** | **0.7000** | **0.5000** |" in (tmp_path / "report.md").read_text()

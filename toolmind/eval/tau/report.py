@@ -180,7 +180,8 @@ def write_report(
 def combine_domains(out: Path, reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Unweighted mean over domains of pass^k (the leaderboard's overall score) → `out/report.json`."""
     ks = set.intersection(*(set(r["pass^k"]) for r in reports)) if reports else set()
-    overall = {
+    mean = {k: round(sum(r["pass^k"][k] for r in reports) / len(reports), 6) for k in sorted(ks, key=int)}
+    overall: dict[str, Any] = {
         "domains": {r["domain"]: {"pass^k": r["pass^k"], "components": r["components"]} for r in reports},
         "pass^k": {
             k: round(sum(r["pass^k"][k] for r in reports) / len(reports), 6) for k in sorted(ks, key=int)
@@ -190,4 +191,20 @@ def combine_domains(out: Path, reports: Sequence[dict[str, Any]]) -> dict[str, A
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(overall, indent=2, ensure_ascii=False), encoding="utf-8")
+    ks_sorted = list(mean)
+    lines = [
+        "# τ² overall (unweighted mean over domains)",
+        "",
+        f"- agent: `{overall['agent_model']}`",
+        f"- user simulator: `{overall['user_model']}`",
+        "",
+        "| domain | " + " | ".join(f"pass^{k}" for k in ks_sorted) + " |",
+        "|---|" + "---|" * len(ks_sorted),
+        *[
+            f"| {r['domain']} | " + " | ".join(f"{r['pass^k'][k]:.4f}" for k in ks_sorted) + " |"
+            for r in reports
+        ],
+        "| **mean** | " + " | ".join(f"**{mean[k]:.4f}**" for k in ks_sorted) + " |",
+    ]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return overall
