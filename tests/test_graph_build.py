@@ -1,0 +1,247 @@
+"""Function graph: recall and precision on a hand-built pool with known links, save/load, embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from toolmind.graph.build import build_graph, candidate_pairs, graph_tools, load_graph, save_graph
+from toolmind.graph.config import GraphConfig
+from toolmind.graph.embed import EmbeddingCache, LexicalEmbedder, MiniLMEmbedder, embed_texts
+from toolmind.schema import FunctionSpec, ToolSpec
+
+
+def _tool(name: str, desc: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> ToolSpec:
+    props = {k: {"type": t, "description": d} for k, (t, d) in inputs.items()}
+    out = {k: v if isinstance(v, dict) else {"type": v[0], "description": v[1]} for k, v in outputs.items()}
+    return ToolSpec(
+        function=FunctionSpec(
+            name=name,
+            description=desc,
+            parameters={"type": "object", "properties": props, "required": list(props)},
+        ),
+        returns={"type": "object", "properties": out},
+    )
+
+
+# Wording differs between the producing and the consuming side on purpose.
+POOL = [
+    _tool(
+        "search_hotels",
+        "Find hotels in a city.",
+        {"city": ("string", "Name of the city to search in, e.g. 'Rome'.")},
+        {
+            "hotels": {
+                "type": "array",
+                "description": "Matching hotels.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "hotel_id": {"type": "string", "description": "Unique identifier of the hotel."},
+                        "nightly_rate": {"type": "number", "description": "Price per night in US dollars."},
+                    },
+                },
+            }
+        },
+    ),
+    _tool(
+        "get_hotel",
+        "Hotel details.",
+        {"hotel_id": ("string", "ID of the hotel to look up.")},
+        {"street_address": ("string", "Postal street address of the hotel.")},
+    ),
+    _tool(
+        "book_hotel",
+        "Book a hotel room.",
+        {
+            "hotel_id": ("string", "The hotel's identifier."),
+            "guest_email": ("string", "E-mail address of the guest for the confirmation."),
+        },
+        {"reservation_id": ("string", "Identifier of the new reservation.")},
+    ),
+    _tool(
+        "cancel_reservation",
+        "Cancel a hotel reservation.",
+        {"reservation_id": ("string", "ID of the reservation to cancel.")},
+        {"refund_usd": ("number", "Amount refunded in US dollars.")},
+    ),
+    _tool(
+        "geocode",
+        "Coordinates of an address.",
+        {"address": ("string", "Street address to locate.")},
+        {
+            "lat": ("number", "Latitude of the location in decimal degrees."),
+            "lon": ("number", "Longitude of the location in decimal degrees."),
+        },
+    ),
+    _tool(
+        "weather_forecast",
+        "Forecast for a point.",
+        {
+            "latitude": ("number", "Latitude in decimal degrees."),
+            "longitude": ("number", "Longitude in decimal degrees."),
+        },
+        {"summary": ("string", "Short text summary of the forecast weather.")},
+    ),
+    _tool(
+        "get_contact",
+        "Look up a contact.",
+        {"contact_id": ("string", "Identifier of the contact in the address book.")},
+        {"email_address": ("string", "The contact's e-mail address.")},
+    ),
+    _tool(
+        "send_email",
+        "Send an email.",
+        {
+            "recipient_email": ("string", "E-mail address of the recipient."),
+            "body": ("string", "Body text of the message."),
+        },
+        {"message_id": ("string", "Identifier of the sent message.")},
+    ),
+    _tool(
+        "convert_currency",
+        "Convert money.",
+        {
+            "amount_usd": ("number", "Amount of money in US dollars to convert."),
+            "target_currency": ("string", "ISO 4217 code of the target currency."),
+        },
+        {"converted": ("number", "The converted amount in the target currency.")},
+    ),
+    # Unrelated tools: none of their outputs feeds any input above, nor the reverse.
+    _tool(
+        "get_stock_quote",
+        "Latest stock price.",
+        {"ticker": ("string", "Stock ticker symbol, e.g. 'AAPL'.")},
+        {"volume": ("integer", "Number of shares traded today.")},
+    ),
+    _tool(
+        "set_thermostat",
+        "Set a thermostat.",
+        {"target_celsius": ("number", "Target room temperature in degrees Celsius.")},
+        {"thermostat_mode": ("string", "Heating mode now active: heat, cool or off.")},
+    ),
+    _tool(
+        "play_song",
+        "Play a song.",
+        {"song_title": ("string", "Title of the song to play.")},
+        {"is_playing": ("boolean", "Whether playback started.")},
+    ),
+]
+
+TRUE_LINKS = {
+    ("search_hotels", "get_hotel"),
+    ("search_hotels", "book_hotel"),
+    ("search_hotels", "convert_currency"),  # nightly_rate -> amount_usd
+    ("book_hotel", "cancel_reservation"),
+    ("get_hotel", "geocode"),
+    ("geocode", "weather_forecast"),
+    ("get_contact", "send_email"),
+    ("get_contact", "book_hotel"),
+    ("cancel_reservation", "convert_currency"),
+}
+UNRELATED = {"get_stock_quote", "set_thermostat", "play_song"}
+
+
+def _check_links(cfg: GraphConfig) -> None:
+    graph = build_graph(POOL, cfg)
+    edges = set(graph.edges)
+    found = edges & TRUE_LINKS
+    recall = len(found) / len(TRUE_LINKS)
+    precision = len(found) / len(edges) if edges else 0.0
+    assert recall >= 0.85, f"missed {sorted(TRUE_LINKS - edges)}"
+    assert precision >= 0.85, f"spurious {sorted(edges - TRUE_LINKS)}"
+    assert not {e for e in edges if set(e) & UNRELATED}, "unrelated tools got linked"
+    a = graph.edges["search_hotels", "get_hotel"]
+    assert (a["src_param"], a["dst_param"]) == ("hotels[].hotel_id", "hotel_id")
+    assert 0 < a["score"] <= 1.0001 and a["pairs"][0][:2] == [a["src_param"], a["dst_param"]]
+
+
+def test_lexical_default_threshold_finds_true_links() -> None:
+    _check_links(GraphConfig(embedder="lexical"))
+
+
+def test_minilm_default_threshold_finds_true_links(tmp_path: Path) -> None:
+    _check_links(GraphConfig(embedder="minilm", cache_dir=str(tmp_path)))
+
+
+def test_type_check_blocks_incompatible_pairs() -> None:
+    out_emb = np.eye(3, dtype=np.float32)
+    in_emb = np.eye(3, dtype=np.float32)
+    cfg = GraphConfig(embedder="lexical", threshold=0.5)
+    # output codes: string, number, boolean; input masks: string, integer, number-accepts-integer
+    o, i, _ = candidate_pairs(
+        out_emb,
+        np.array([0, 1, 2]),
+        np.array([0, 2, 3]),
+        in_emb,
+        np.array([3, 4, 5]),
+        np.array([1, 2, 6]),
+        cfg,
+    )
+    assert list(zip(o.tolist(), i.tolist(), strict=True)) == [
+        (0, 0)
+    ]  # number->integer and bool->number refused
+    cfg.type_check = False
+    assert (
+        len(
+            candidate_pairs(
+                out_emb,
+                np.array([0, 1, 2]),
+                np.array([0, 2, 3]),
+                in_emb,
+                np.array([3, 4, 5]),
+                np.array([1, 2, 6]),
+                cfg,
+            )[0]
+        )
+        == 3
+    )
+
+
+def test_top_k_and_blocks_give_the_same_graph() -> None:
+    one = build_graph(POOL, GraphConfig(embedder="lexical", block_size=1))
+    big = build_graph(POOL, GraphConfig(embedder="lexical", block_size=4096))
+    assert list(one.edges(data=True)) == list(big.edges(data=True))
+    capped = build_graph(POOL, GraphConfig(embedder="lexical", max_out_degree=1))
+    assert max(d for _, d in capped.out_degree()) == 1
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    graph = build_graph(POOL, GraphConfig(embedder="lexical"))
+    path = save_graph(graph, tmp_path / "g")
+    assert path.name == "graph.json"
+    back = load_graph(tmp_path / "g")
+    assert list(back.nodes) == [t.name for t in POOL]
+    assert list(back.edges(data=True)) == list(graph.edges(data=True))
+    assert graph_tools(back) == POOL
+    with pytest.raises(FileNotFoundError, match="graph build"):
+        load_graph(tmp_path / "missing")
+
+
+def test_duplicate_tool_names_rejected() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        build_graph([POOL[0], POOL[0]], GraphConfig(embedder="lexical"))
+
+
+def test_embedding_cache_hits_and_matches(tmp_path: Path) -> None:
+    class Counting(LexicalEmbedder):
+        cacheable = True
+        calls = 0
+
+        def embed(self, texts: list[str], progress: Any = None) -> np.ndarray:
+            Counting.calls += len(texts)
+            return super().embed(texts, progress)
+
+    emb = Counting(dim=64)
+    texts = ["alpha beta", "gamma", "alpha beta"]
+    first, hits = embed_texts(texts, emb, EmbeddingCache(tmp_path, emb.name))
+    assert hits == 0 and Counting.calls == 2 and np.allclose(first[0], first[2])
+    again, hits = embed_texts(texts, emb, EmbeddingCache(tmp_path, emb.name))
+    assert hits == 2 and Counting.calls == 2 and np.allclose(first, again)
+
+
+def test_minilm_model_ships_offline() -> None:
+    assert (MiniLMEmbedder.model_dir() / "model.safetensors").exists()
