@@ -111,25 +111,26 @@ def main() -> None:
     )
     parser.add_argument("--in", dest="in_dir", help="existing `toolmind synth` output (skip synthesis)")
     parser.add_argument("--synth-config", default="recipes/synth/default.yaml", help="synthesis recipe")
-    parser.add_argument("--n", type=int, default=400, help="trajectories to synthesize")
+    parser.add_argument("--n", type=int, default=400, help="trajectories to synthesize per seed")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0], help="synthesis seeds (runs are concatenated)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(args.in_dir) if args.in_dir else Path(tmp) / "synth"
         if not args.in_dir:
-            cmd = [
-                sys.executable,
-                "-m",
-                "toolmind.cli",
-                "synth",
-                "--config",
-                args.synth_config,
-                "--out",
-                str(src),
-                "--limit",
-                str(args.n),
-            ]
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            src.mkdir(parents=True)
+            with open(src / "trajectories.jsonl", "w") as merged:
+                for seed in args.seeds:
+                    run = Path(tmp) / f"synth-{seed}"
+                    cmd = [sys.executable, "-m", "toolmind.cli", "synth", "--config", args.synth_config]
+                    cmd += ["--out", str(run), "--limit", str(args.n), "--seed", str(seed)]
+                    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    for line in (run / "trajectories.jsonl").read_text().splitlines():
+                        rec = json.loads(line)
+                        rec["id"] = f"s{seed}-{rec['id']}"
+                        merged.write(json.dumps(rec) + "\n")
         out = Path(tmp) / "filtered"
         manifest = run_filter(src, out, FilterConfig())
         figures = score(
@@ -140,7 +141,7 @@ def main() -> None:
         print(json.dumps(figures, indent=2))
         return
     for key, value in figures.items():
-        if isinstance(value, float):
+        if isinstance(value, float) and key.endswith(("recall", "share")):
             value = f"{value:.2%}"
         print(f"{key:>28}: {value}")
     recall, kept = figures["error_recall"] or 0.0, figures["clean_kept_share"] or 0.0

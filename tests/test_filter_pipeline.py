@@ -203,3 +203,23 @@ def test_unparseable_judge_output_fails_conservatively(tmp_path: Path) -> None:
 def test_parse_verdict(text: str, expected: Any) -> None:
     verdict = parse_verdict(text)
     assert (verdict.passed, verdict.reasons) == expected if verdict else expected is None
+
+
+def test_wrong_existing_tool_with_valid_arguments_is_masked_by_the_turn_judge(tmp_path: Path) -> None:
+    """An existing tool that happens to accept the arguments: no rule fires; the judge sees the next turn
+    re-send the same arguments to another tool without new user input, and masks the first."""
+    tools = clean_trajectory().tools
+    spec = tools[0].model_dump()
+    spec["function"]["name"] = "search_trains"
+    msgs = clean_messages()
+    wrong = [
+        {"role": "assistant", "content": "", "tool_calls": [call("w1", "search_trains", GOOD_SEARCH)]},
+        {"role": "tool", "tool_call_id": "w1", "content": json.dumps({"trains": []})},
+    ]
+    traj = make([*msgs[:4], *wrong, *msgs[4:]], "wrong-tool")
+    traj.tools.append(type(tools[0]).model_validate(spec))
+    write_jsonl(tmp_path / "in" / "trajectories.jsonl", [traj])
+    run_filter(tmp_path / "in", tmp_path / "out", FilterConfig())
+    (kept,) = by_id(tmp_path / "out" / "trajectories.jsonl").values()
+    masked = [(lab.message_index, lab.reasons[0][:30]) for lab in kept.labels if not lab.train]
+    assert masked == [(4, "turn_judge: wrong tool: the ne")]

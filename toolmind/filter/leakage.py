@@ -1,8 +1,8 @@
 """Leakage of hidden goal details into the assistant.
 
 The goal generator gives the *user* agent hidden details (argument values only the user knows). When the
-assistant uses such a value before anyone told it (no earlier user, system or tool message and no tool
-spec contains it), the simulation leaked the goal to the assistant: the trajectory teaches mind reading,
+assistant uses such a value before anyone told it (no earlier user, system or tool message contains it and
+it is not a tool parameter's declared default), the simulation leaked the goal to the assistant: the trajectory teaches mind reading,
 so it is dropped. Long values are matched as substrings of the assistant's text and arguments; short ones
 (numbers, codes) only as an exact argument value, and as a whole word in the context.
 """
@@ -44,7 +44,14 @@ def leaked_details(traj: Trajectory, calls: list[CallRecord], min_chars: int) ->
         args_text[rec.message_index] = (
             args_text.get(rec.message_index, "") + " " + rec.call.function.arguments.lower()
         )
-    context = json.dumps([t.openai() for t in traj.tools], ensure_ascii=False).lower()
+    # A tool's declared default is fair to use unasked; an enum value is a choice the user has to make.
+    defaults = [
+        prop["default"]
+        for t in traj.tools
+        for prop in t.function.parameters.get("properties", {}).values()
+        if isinstance(prop, dict) and "default" in prop
+    ]
+    context = json.dumps(defaults, ensure_ascii=False).lower()
     known = {v for v in values if _known(v, context, min_chars)}
     findings: list[Finding] = []
     for i, msg in enumerate(traj.messages):

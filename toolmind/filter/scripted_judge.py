@@ -85,7 +85,32 @@ def turn_verdict(traj: Trajectory, index: int, findings: list[Finding]) -> dict[
         m.role == "assistant" and m.content.strip() == text for m in traj.messages[:index]
     ):
         reasons.append("verbatim repetition of an earlier assistant reply")
+    superseded = _superseded_by(traj, index)
+    if superseded is not None:
+        reasons.append(
+            f"wrong tool: the next turn (message {superseded}) sends the same arguments to another tool "
+            "without new input from the user"
+        )
     return {"verdict": "fail" if reasons else "pass", "reasons": reasons}
+
+
+def _superseded_by(traj: Trajectory, index: int) -> int | None:
+    """The next assistant turn if it re-sends this turn's arguments to different tools, else None."""
+    msg = traj.messages[index]
+    if not msg.tool_calls:
+        return None
+    for j in range(index + 1, len(traj.messages)):
+        nxt = traj.messages[j]
+        if nxt.role == "user":
+            return None
+        if nxt.role == "assistant":
+            if not nxt.tool_calls:
+                return None
+            mine = {(c.function.name, c.function.arguments) for c in msg.tool_calls}
+            theirs = {(c.function.name, c.function.arguments) for c in nxt.tool_calls}
+            same_args = {a for _, a in mine} == {a for _, a in theirs}
+            return j if same_args and not mine & theirs else None
+    return None
 
 
 class ScriptedJudge:
