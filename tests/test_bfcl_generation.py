@@ -1,0 +1,110 @@
+"""Generation end to end: a tiny Qwen3 checkpoint, the multi-turn loop, resume, report comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from toolmind.eval.bfcl.data import load_answers, load_questions
+from toolmind.eval.bfcl.generators import GenOutput, GenRequest
+from toolmind.eval.bfcl.multiturn import BackendExecutor, run_conversations
+from toolmind.eval.bfcl.oracle import parse_call_string
+from toolmind.eval.bfcl.prompt import prepare_entry, render_tool_calls
+from toolmind.eval.bfcl.report import compare_reports, overall, wilson_interval
+from toolmind.eval.bfcl.results import append_results, load_results, open_run_dir, result_file
+from toolmind.eval.bfcl.runner import BFCLConfig, evaluate
+from toolmind.eval.bfcl.score import score_run
+
+
+def test_tiny_checkpoint_end_to_end_and_resume(tiny_qwen3_dir: Path, tmp_path: Path) -> None:
+    cfg = BFCLConfig(
+        model=str(tiny_qwen3_dir),
+        out=str(tmp_path / "out"),
+        categories="simple_python,irrelevance",
+        sample=2,
+        seed=1,
+        max_new_tokens=6,
+        batch_size=2,
+    )
+    report = evaluate(cfg)
+    assert report["generated_entries"] == 4
+    assert {c: v["total"] for c, v in report["categories"].items()} == {"simple_python": 2, "irrelevance": 2}
+    assert report["bfcl_version"] == "2026.3.23"
+    assert report["not_run"]["multi_turn_base"] == "not requested"
+    rows = load_results(result_file(Path(report["result_dir"]), "simple_python"))
+    assert len(rows) == 2 and all(isinstance(r["result"], str) for r in rows.values())
+    again = evaluate(cfg)  # a rerun generates nothing and scores the same
+    assert again["generated_entries"] == 0 and again["categories"] == report["categories"]
+    other = evaluate(
+        BFCLConfig(**{**cfg.__dict__, "thinking": False, "categories": "irrelevance", "sample": 1})
+    )
+    assert other["result_dir"] != report["result_dir"]  # different settings: own result dir
+
+
+class GroundTruthModel:
+    """Test double: replays each turn's official calls, then says it is done (drives the real loop)."""
+
+    name = "ground-truth"
+
+    def __init__(self, category: str) -> None:
+        answers = {a["id"]: a["ground_truth"] for a in load_answers(category)}
+        self.by_first_user = {}
+        for e in load_questions(category):
+            docs = {d["name"]: d for d in e["function"]}
+            for held in (e.get("missed_function") or {}).values():
+                docs.update({d["name"]: d for d in held})
+            self.by_first_user[e["question"][0][0]["content"]] = (answers[e["id"]], docs)
+
+    def generate(self, batch: list[GenRequest]) -> list[GenOutput]:
+        outs = []
+        for req in batch:
+            truth, docs = self.by_first_user[next(m for m in req.messages if m["role"] == "user")["content"]]
+            turn = sum(1 for m in req.messages if m["role"] == "user") - 1
+            calls = truth[turn] if req.messages[-1]["role"] == "user" else []
+            text = render_tool_calls([parse_call_string(c, docs) for c in calls]) if calls else "Done."
+            outs.append(GenOutput("<think>\nok\n</think>\n\n" + text, 10, 5))
+        return outs
+
+
+def test_multi_turn_loop_with_official_backends(tmp_path: Path) -> None:
+    category = "multi_turn_miss_func"
+    ids = ["multi_turn_miss_func_0", "multi_turn_miss_func_3"]
+    entries = [prepare_entry(e) for e in load_questions(category) if e["id"] in ids]
+    with BackendExecutor(tmp_path / "exec") as ex:
+        rows = run_conversations(entries, GroundTruthModel(category), ex, thinking=True)
+    assert rows[0]["reasoning_content"][0] == ["ok", "ok"]
+    assert rows[0]["result"][0][-1] == "Done."
+    run_dir = open_run_dir(tmp_path / "out", "gt-model", {})
+    append_results(result_file(run_dir, category), rows)
+    scored = score_run(run_dir, tmp_path / "out", {category: ids}, partial=True)
+    assert (scored.scores[category].correct, scored.scores[category].total) == (2, 2)
+
+
+def test_report_math_and_comparison(tmp_path: Path) -> None:
+    lo, hi = wilson_interval(8, 10)
+    assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    acc = {"simple_python": 1.0, "multiple": 1.0, "parallel": 1.0, "parallel_multiple": 1.0}
+    assert overall(acc, skip_missing=False) == pytest.approx(0.1 * (1 / 3 + 1 + 1 + 1) / 4)
+    assert overall(acc, skip_missing=True) == pytest.approx(1.0)
+    paths = {}
+    for label, correct in (("base", 5), ("tuned", 9)):
+        rep = {
+            "model": label,
+            "categories": {
+                "simple_python": {
+                    "accuracy": correct / 10,
+                    "correct": correct,
+                    "total": 10,
+                    "ci95": list(wilson_interval(correct, 10)),
+                }
+            },
+            "overall": {"v4": 0.1, "over_run": 0.5},
+        }
+        paths[label] = tmp_path / f"{label}.json"
+        paths[label].write_text(json.dumps(rep))
+    md = compare_reports(paths, tmp_path / "cmp").read_text()
+    assert "| simple_python | 50.00" in md and "+40.00" in md
+    assert (tmp_path / "cmp" / "comparison.png").is_file()
