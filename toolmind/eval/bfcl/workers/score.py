@@ -19,7 +19,7 @@ def run() -> None:
         except statistics.StatisticsError as exc:
             # The leaderboard CSV's latency statistics need >= 2 entries; the per-category score files
             # are already written by then, so only data_overall.csv is missing.
-            print(f"leaderboard CSV skipped: {exc}", file=sys.stderr)
+            sys.stderr.write(f"leaderboard CSV skipped: {exc}\n")
 
 
 if __name__ == "__main__":
