@@ -53,8 +53,11 @@ def _import_litellm() -> Any:
 
 def _retry_after_s(exc: BaseException) -> float | None:
     """The server's ``Retry-After`` (seconds form) on a 429/503 answer, if it sent one."""
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    if headers is None:
+    # litellm keeps the provider's headers in `litellm_response_headers`; `response.headers` is a stub.
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(
+        getattr(exc, "response", None), "headers", None
+    )
+    if not headers:
         return None
     try:
         return max(0.0, float(headers.get("retry-after")))
