@@ -3,11 +3,13 @@
 Accepted paths (several are concatenated, in order):
 
 - a JSONL file of `toolmind.schema.Trajectory` records;
-- a directory of such files: its `train.jsonl` when there is one (the split layout of `toolmind data
-  build`), else every `*.jsonl` directly inside, sorted by name;
+- a directory of such files: its `<split>.jsonl` when there is one (`train.jsonl` / `validation.jsonl`,
+  the layout of `toolmind data build`), else every `*.jsonl` directly inside, sorted by name;
 - a directory written by `datasets.Dataset.save_to_disk` (or a `DatasetDict`, whose `train` split is
   used) with trajectory columns (`messages`, `tools`, `labels`, `id`, `meta`; nested fields may be JSON
   strings, the Arrow-safe form), or with already tokenized `input_ids` + `labels` columns.
+
+`split` picks `train.jsonl` / the `train` split for training and `validation` for evaluation.
 
 Bad records are reported with file, line (or row) and field, and skipped with a count.
 """
@@ -29,7 +31,6 @@ from toolmind.schema import RecordError, Trajectory, iter_jsonl
 logger = logging.getLogger(__name__)
 
 SAVE_TO_DISK_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
-TRAIN_SPLIT_FILE = "train.jsonl"
 JSON_COLUMNS = ("messages", "tools", "labels", "meta")
 
 
@@ -60,22 +61,22 @@ def _is_saved_dataset(path: Path) -> bool:
     return path.is_dir() and any((path / marker).exists() for marker in SAVE_TO_DISK_MARKERS)
 
 
-def _load_saved(path: Path) -> Any:
+def _load_saved(path: Path, split: str) -> Any:
     from datasets import DatasetDict, load_from_disk
 
     loaded = load_from_disk(str(path))
     if isinstance(loaded, DatasetDict):
-        if "train" not in loaded:
-            raise ValueError(f"{path}: a DatasetDict without a 'train' split (splits: {list(loaded)})")
-        return loaded["train"]
+        if split not in loaded:
+            raise ValueError(f"{path}: a DatasetDict without a {split!r} split (splits: {list(loaded)})")
+        return loaded[split]
     return loaded
 
 
-def _jsonl_files(path: Path) -> list[Path]:
+def _jsonl_files(path: Path, split: str) -> list[Path]:
     if not path.is_dir():
         return [path]
-    if (path / TRAIN_SPLIT_FILE).is_file():
-        return [path / TRAIN_SPLIT_FILE]
+    if (path / f"{split}.jsonl").is_file():
+        return [path / f"{split}.jsonl"]
     return sorted(path.glob("*.jsonl"))
 
 
@@ -91,14 +92,14 @@ def _row_to_trajectory(row: dict[str, Any], where: str) -> Trajectory:
     return Trajectory.model_validate(data)
 
 
-def iter_trajectories(paths: Sequence[str], report: LoadReport) -> Iterator[Trajectory]:
+def iter_trajectories(paths: Sequence[str], report: LoadReport, split: str = "train") -> Iterator[Trajectory]:
     """Yield every valid trajectory under `paths`; bad records go to `report`."""
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise FileNotFoundError(f"dataset path {path} does not exist")
         if _is_saved_dataset(path):
-            dataset = _load_saved(path)
+            dataset = _load_saved(path, split)
             if "input_ids" in dataset.column_names:
                 continue  # pre-tokenized: handled by `load_pretokenized`
             for index, row in enumerate(dataset):
@@ -108,7 +109,7 @@ def iter_trajectories(paths: Sequence[str], report: LoadReport) -> Iterator[Traj
                 except (ValidationError, ValueError) as exc:
                     report.bad(f"{where}: {exc}".splitlines()[0])
             continue
-        files = _jsonl_files(path)
+        files = _jsonl_files(path, split)
         if not files:
             raise FileNotFoundError(f"{path} holds no *.jsonl files and is not a saved dataset")
         for file in files:
@@ -120,7 +121,7 @@ def iter_trajectories(paths: Sequence[str], report: LoadReport) -> Iterator[Traj
 
 
 def load_pretokenized(
-    paths: Sequence[str], report: LoadReport, max_length: int | None = None
+    paths: Sequence[str], report: LoadReport, max_length: int | None = None, split: str = "train"
 ) -> list[dict[str, list[int]]]:
     """Rows of saved datasets that already have `input_ids` + `labels` (checked, not re-tokenized)."""
     rows: list[dict[str, list[int]]] = []
@@ -128,7 +129,7 @@ def load_pretokenized(
         path = Path(raw)
         if not _is_saved_dataset(path):
             continue
-        dataset = _load_saved(path)
+        dataset = _load_saved(path, split)
         if "input_ids" not in dataset.column_names:
             continue
         if "labels" not in dataset.column_names:
@@ -148,7 +149,9 @@ def load_pretokenized(
     return rows
 
 
-def build_sft_dataset(paths: Sequence[str], tokenizer: Any, config: TokenizeConfig) -> tuple[Any, LoadReport]:
+def build_sft_dataset(
+    paths: Sequence[str], tokenizer: Any, config: TokenizeConfig, split: str = "train"
+) -> tuple[Any, LoadReport]:
     """A `datasets.Dataset` with `input_ids` and `labels` for SFTTrainer, plus the load report.
 
     Raises:
@@ -157,8 +160,8 @@ def build_sft_dataset(paths: Sequence[str], tokenizer: Any, config: TokenizeConf
     from datasets import Dataset
 
     report = LoadReport()
-    rows = load_pretokenized(paths, report, config.max_length)
-    for sample in iter_samples(iter_trajectories(paths, report), tokenizer, config, report.stats):
+    rows = load_pretokenized(paths, report, config.max_length, split)
+    for sample in iter_samples(iter_trajectories(paths, report, split), tokenizer, config, report.stats):
         rows.append({"input_ids": sample.input_ids, "labels": sample.labels})
     for example in report.bad_examples:
         logger.warning("bad record skipped: %s", example)

@@ -106,6 +106,24 @@ def _tokenize_config(script_args: ScriptArguments, training_args: Any) -> Any:
     )
 
 
+def _log_padding(train_dataset: Any, training_args: Any) -> None:
+    from toolmind.data.packing import padded_batches
+
+    lengths = [len(ids) for ids in train_dataset["input_ids"]]
+    padded = padded_batches(lengths, training_args.per_device_train_batch_size, seed=training_args.seed)
+    mode = "padding-free" if training_args.padding_free or training_args.packing else "padded"
+    logger.info(
+        "%d samples, %d tokens (longest %d); padded batches of %d would spend %.0f%% of compute on padding; "
+        "this run is %s",
+        len(lengths),
+        padded.real_tokens,
+        max(lengths),
+        training_args.per_device_train_batch_size,
+        100 * padded.waste,
+        mode,
+    )
+
+
 def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> dict[str, Any]:
     """Train (or, with `dry_run`, only resolve the configs); returns a summary of the run."""
     if script_args.dry_run:
@@ -126,7 +144,10 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
     train_dataset, report = build_sft_dataset(script_args.dataset_path, tokenizer, tokenize_config)
     eval_dataset = None
     if training_args.eval_strategy != "no" and script_args.eval_dataset_path:
-        eval_dataset, _ = build_sft_dataset(script_args.eval_dataset_path, tokenizer, tokenize_config)
+        eval_dataset, _ = build_sft_dataset(
+            script_args.eval_dataset_path, tokenizer, tokenize_config, split="validation"
+        )
+    _log_padding(train_dataset, training_args)
     if training_args.padding_free and not training_args.packing:
         # Lengths are already enforced by tokenization (overlong samples skipped, never cut), and TRL
         # refuses padding-free without packing while max_length is set.

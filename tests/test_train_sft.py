@@ -1,0 +1,190 @@
+"""`toolmind.train.sft` in process on the tiny random Qwen3: trains, checkpoints, resumes, reloads, generates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from toolmind.chat import chat_template
+from toolmind.data.tokenize import IGNORE_INDEX, TokenizeConfig
+from toolmind.schema import Message, Trajectory, write_jsonl
+
+TINY = "recipes/tiny/sft/config_tiny.yaml"
+TINY_LORA = "recipes/tiny/sft/config_tiny_lora.yaml"
+CITIES = ("Paris", "Tokyo", "Lima", "Oslo", "Rome", "Cairo", "Quito", "Perth", "Bern", "Kyiv", "Riga", "Doha")
+
+
+def _self_correction(record_id: str, city: str) -> Trajectory:
+    from test_tokenize import self_correction
+
+    return self_correction(record_id, city)
+
+
+@pytest.fixture(scope="module")
+def train_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`train.jsonl` (12 self-correction conversations) + `validation.jsonl`, the `toolmind data build` layout."""
+    out = tmp_path_factory.mktemp("train_data")
+    write_jsonl(out / "train.jsonl", [_self_correction(f"t{i}", c) for i, c in enumerate(CITIES)])
+    write_jsonl(out / "validation.jsonl", [_self_correction("v0", "Accra")])
+    return out
+
+
+def run_sft(argv: list[str]) -> dict[str, Any]:
+    from toolmind.train.sft import main, parse_args
+
+    return main(*parse_args(argv))
+
+
+def losses(summary: dict[str, Any]) -> list[float]:
+    return [entry["loss"] for entry in summary["log_history"] if "loss" in entry]
+
+
+def state(path: Path) -> dict[str, torch.Tensor]:
+    from transformers import AutoModelForCausalLM
+
+    return {k: v.clone() for k, v in AutoModelForCausalLM.from_pretrained(path).state_dict().items()}
+
+
+def test_sft_trains_checkpoints_resumes_and_generates(
+    tiny_qwen3_dir: Path, train_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    common = ["--config", TINY, "--model_name_or_path", str(tiny_qwen3_dir), "--dataset_path", str(train_dir)]
+    summary = run_sft([*common, "--output_dir", str(out), "--max_steps", "6", "--save_steps", "3"])
+
+    # Data: only train.jsonl was read (12 conversations, 3 trainable turns each, per_turn).
+    assert summary["data"]["conversations"] == 12 and summary["train_samples"] == 36
+    # Loss logged at every step and falling.
+    logged = losses(summary)
+    assert len(logged) == 6
+    assert sum(logged[-2:]) / 2 < sum(logged[:2]) / 2
+    # Every parameter tensor moved.
+    before, after = state(tiny_qwen3_dir), state(out)
+    assert all(not torch.equal(before[k], after[k]) for k in before)
+    # Checkpoints and the final model carry the tokenizer with toolmind's chat template.
+    for path in (out / "checkpoint-3", out / "checkpoint-6", out):
+        assert (path / "tokenizer.json").is_file()
+        assert (path / "chat_template.jinja").read_text(encoding="utf-8") == chat_template()
+    manifest = json.loads((out / "toolmind_train.json").read_text())
+    assert manifest["data"]["label_tokens"] > 0 and manifest["script_args"]["mask_mode"] == "per_turn"
+
+    # The saved model reloads and generates through the local backend, stopping at <|im_end|>.
+    from toolmind.llm.base import ChatRequest
+    from toolmind.llm.transformers_backend import TransformersBackend
+
+    backend = TransformersBackend(out, max_new_tokens=8)
+    assert backend.tokenizer.eos_token == "<|im_end|>"
+    completion = asyncio.run(
+        backend.complete(ChatRequest(messages=[Message(role="user", content="Weather in Oslo?")]))
+    )
+    assert completion.backend == "transformers"
+    assert completion.usage.completion_tokens > 0 and completion.raw_text
+
+    # Restarting with a larger budget resumes from the last checkpoint instead of starting over.
+    resumed = run_sft([*common, "--output_dir", str(out), "--max_steps", "8", "--save_steps", "3"])
+    assert resumed["resumed_from"] == str(out / "checkpoint-6")
+    assert [e["step"] for e in resumed["log_history"] if "loss" in e] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert resumed["metrics"]["epoch"] > summary["metrics"]["epoch"]
+
+
+def test_lora_multi_turn_trains_an_adapter(tiny_qwen3_dir: Path, train_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "lora"
+    argv = [
+        "--config",
+        TINY_LORA,
+        "--model_name_or_path",
+        str(tiny_qwen3_dir),
+        "--dataset_path",
+        str(train_dir),
+    ]
+    summary = run_sft([*argv, "--output_dir", str(out)])
+    assert summary["train_samples"] == 12  # multi_turn: one sample per conversation
+    logged = losses(summary)
+    assert logged[-1] < logged[0]
+    adapter = json.loads((out / "adapter_config.json").read_text())
+    assert adapter["r"] == 8 and (out / "adapter_model.safetensors").is_file()
+    assert (out / "chat_template.jinja").is_file()
+
+
+def test_padding_free_batch_has_the_same_loss_as_padded(tiny_qwen3_dir: Path, tiny_tokenizer: Any) -> None:
+    """Padding-free batches (one row, position_ids restarting per sample) compute the same loss."""
+    from transformers import AutoModelForCausalLM
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    from toolmind.data.tokenize import tokenize_trajectories
+
+    trajs = [_self_correction(f"p{i}", c) for i, c in enumerate(CITIES[:3])]
+    samples, _ = tokenize_trajectories(trajs, tiny_tokenizer, TokenizeConfig(mask_mode="per_turn"))
+    examples = [{"input_ids": s.input_ids, "labels": s.labels} for s in samples[:4]]
+    assert len({len(e["input_ids"]) for e in examples}) > 1  # lengths differ: padding happens
+    model = AutoModelForCausalLM.from_pretrained(tiny_qwen3_dir, attn_implementation="sdpa").eval()
+    pad = tiny_tokenizer.pad_token_id
+    padded = DataCollatorForLanguageModeling(pad_token_id=pad)(examples)
+    flat = DataCollatorForLanguageModeling(pad_token_id=pad, padding_free=True)(examples)
+    assert flat["input_ids"].shape[0] == 1 and "attention_mask" not in flat
+    # TRL's compute_loss passes use_cache=False; with a cache transformers skips packed-sequence masks.
+    with torch.no_grad():
+        loss_padded = model(**padded, use_cache=False).loss
+        loss_flat = model(**flat, use_cache=False).loss
+    assert torch.allclose(loss_padded, loss_flat, atol=1e-5), (loss_padded, loss_flat)
+    # Sanity: the same row without position_ids (samples attending to each other) gives another loss.
+    with torch.no_grad():
+        leaky = model(input_ids=flat["input_ids"], labels=flat["labels"], use_cache=False).loss
+    assert not torch.allclose(loss_padded, leaky, atol=1e-4)
+
+
+def test_saved_dataset_and_pretokenized_inputs(tiny_tokenizer: Any, train_dir: Path, tmp_path: Path) -> None:
+    """`save_to_disk` datasets (JSON-string columns, or input_ids + labels) load like the JSONL."""
+    from datasets import Dataset, DatasetDict
+
+    from toolmind.train.dataset import build_sft_dataset
+
+    config = TokenizeConfig(mask_mode="multi_turn")
+    from_jsonl, _ = build_sft_dataset([str(train_dir)], tiny_tokenizer, config)
+    trajs = [_self_correction(f"t{i}", c) for i, c in enumerate(CITIES)]
+    rows = [
+        {
+            "id": t.id,
+            "messages": [m.model_dump() for m in t.messages],
+            "tools": json.dumps([tool.model_dump(exclude_none=True) for tool in t.tools]),
+            "labels": [label.model_dump() for label in t.labels],
+            "meta": json.dumps(t.meta),
+        }
+        for t in trajs
+    ]
+    DatasetDict({"train": Dataset.from_list(rows)}).save_to_disk(tmp_path / "hf")
+    from_disk, _ = build_sft_dataset([str(tmp_path / "hf")], tiny_tokenizer, config)
+    assert from_disk["input_ids"] == from_jsonl["input_ids"]
+    assert from_disk["labels"] == from_jsonl["labels"]
+
+    tokenized = Dataset.from_dict(
+        {
+            "input_ids": [*from_jsonl["input_ids"][:2], [1, 2, 3]],
+            "labels": [*from_jsonl["labels"][:2], [IGNORE_INDEX] * 3],
+        }
+    )
+    tokenized.save_to_disk(tmp_path / "tok")
+    pre, report = build_sft_dataset([str(tmp_path / "tok")], tiny_tokenizer, config)
+    assert pre["input_ids"] == from_jsonl["input_ids"][:2]  # kept bit for bit; the all -100 row dropped
+    assert report.pretokenized_rows == 2 and report.stats.skipped_no_trainable == 1
+
+
+def test_bad_lines_are_reported_and_skipped(tiny_tokenizer: Any, train_dir: Path, tmp_path: Path) -> None:
+    from toolmind.train.dataset import build_sft_dataset
+
+    lines = (train_dir / "train.jsonl").read_text().splitlines()[:2]
+    lines.insert(1, '{"id": "broken", "messages": [{"role": "wizard"}]}')
+    lines.insert(2, "{not json")
+    (tmp_path / "data.jsonl").write_text("\n".join(lines) + "\n")
+    dataset, report = build_sft_dataset([str(tmp_path / "data.jsonl")], tiny_tokenizer, TokenizeConfig())
+    assert len(dataset) == 6 and report.stats.conversations == 2
+    assert report.bad_records >= 2
+    assert any("data.jsonl:2" in e and "role" in e for e in report.bad_examples)
+    assert any("data.jsonl:3" in e and "invalid JSON" in e for e in report.bad_examples)
+    with pytest.raises(ValueError, match="no trainable samples"):
+        build_sft_dataset([str(tmp_path / "data.jsonl")], tiny_tokenizer, TokenizeConfig(max_length=10))
