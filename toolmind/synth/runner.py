@@ -18,8 +18,10 @@ import logging
 import os
 import platform
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +64,18 @@ def load_tool_source(cfg: SynthConfig) -> ToolSource:
         if not report.tools:
             raise ValueError(f"{cfg.tools}: no usable tools ({len(report.skipped)} skipped)")
         return ToolSource(report.tools, None, _file_digest(cfg.tools))
+    return _default_source()
+
+
+@lru_cache(maxsize=1)
+def _default_source() -> ToolSource:
+    """The embedded default pool, loaded once per process (runs never modify it)."""
     from toolmind.tools.pool import default_pool_domains, load_default_pool
 
     tools = load_default_pool()
     blob = "\n".join(t.model_dump_json() for t in tools)
-    return ToolSource(
-        tools, default_pool_domains(), "default-pool:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
-    )
+    digest = "default-pool:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return ToolSource(tools, default_pool_domains(), digest)
 
 
 def load_chains(cfg: SynthConfig, source: ToolSource) -> tuple[list[Chain], str]:
@@ -214,7 +221,13 @@ async def synthesize(
     queue: asyncio.Queue[Chain] = asyncio.Queue()
     for chain in todo:
         queue.put_nowait(chain)
-    with JsonlAppender(traj_path) as good, JsonlAppender(out_dir / FAILED) as bad:
+    loop = asyncio.get_running_loop()
+    # One writer thread: appends never interleave, and each is one complete fsynced line.
+    with (
+        JsonlAppender(traj_path) as good,
+        JsonlAppender(out_dir / FAILED) as bad,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth-writer") as writer,
+    ):
 
         async def worker() -> None:
             while True:
@@ -223,11 +236,12 @@ async def synthesize(
                 except asyncio.QueueEmpty:
                     return
                 outcome = await _one(chain, cfg, source, agents, config_hash)
+                # fsync in the writer thread, so the event loop keeps serving requests meanwhile
                 if outcome.trajectory is not None:
-                    good.append(outcome.trajectory)
+                    await loop.run_in_executor(writer, good.append, outcome.trajectory)
                     counts["written"] += 1
                 else:
-                    bad.append(_failure_record(chain, cfg, outcome))
+                    await loop.run_in_executor(writer, bad.append, _failure_record(chain, cfg, outcome))
                     counts["failed"] += 1
                 if on_event:
                     on_event("done" if outcome.trajectory else "failed", outcome, len(todo))

@@ -244,13 +244,13 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
         return f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@example.com"
     if fmt in ("uri", "url") or _has(ws, "url", "link", "website"):
         return f"https://{rng.choice(WORDS)}.example.com/{rng.choice(WORDS)}"
+    if _has(ws, "id", "code", "number", "reference", "sku", "token", "key") and not _has(ws, "zip", "postal"):
+        prefix = "".join(w[0] for w in ws if w not in ("id", "code", "number")).upper()[:3] or "ID"
+        return f"{prefix}-{rng.randint(10000, 99999)}"
     if _has(ws, "time", "hour"):
         return f"{rng.randint(7, 20):02d}:{rng.choice(['00', '15', '30', '45'])}"
     if _has(ws, "phone", "mobile"):
         return f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
-    if _has(ws, "id", "code", "number", "reference", "sku", "token", "key") and not _has(ws, "zip", "postal"):
-        prefix = "".join(w[0] for w in ws if w not in ("id", "code", "number")).upper()[:3] or "ID"
-        return f"{prefix}-{rng.randint(10000, 99999)}"
     if _has(ws, "zip", "postal", "postcode"):
         return f"{rng.randint(10000, 99999)}"
     if _has(ws, "country", "region", "nationality"):
