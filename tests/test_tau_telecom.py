@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,3 +159,47 @@ def test_cli_path_oracle_report_and_dump(telecom: Domain, tmp_path: Path) -> Non
     assert again["num_episodes"] == len(ids)
     lines = (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(ids)
+
+
+def _stub_user(request: dict[str, Any]) -> dict[str, Any]:
+    """A user simulator behind the OpenAI API: complains, turns airplane mode off when asked, then stops."""
+    msgs = request["messages"]
+    assert "<scenario>" in msgs[0]["content"]
+    assert {t["function"]["name"] for t in request["tools"]} >= {"toggle_airplane_mode", "check_status_bar"}
+    last = msgs[-1]
+    text = last.get("content") or ""
+    if last["role"] == "tool":
+        return {"role": "assistant", "content": f"Done, my phone says: {text.splitlines()[0]}"}
+    asked = {"status bar": "check_status_bar", "toggle airplane mode off": "toggle_airplane_mode"}
+    for phrase, name in asked.items():
+        if phrase in text:
+            call = {"id": f"u_{name}", "type": "function", "function": {"name": name, "arguments": "{}"}}
+            return {"role": "assistant", "content": None, "tool_calls": [call]}
+    said = sum(m["role"] == "assistant" for m in msgs)
+    return {"role": "assistant", "content": "###STOP###" if said else "My phone has no service."}
+
+
+def test_user_simulator_tool_calls_over_litellm(telecom: Domain, tmp_path: Path) -> None:
+    from toolmind.llm.config import BackendConfig
+    from toolmind.llm.litellm_backend import LiteLLMBackend
+    from toolmind.llm.stub_server import StubServer
+
+    task = _task(telecom, AIRPLANE_TASK)
+    agent = ScriptedBackend(_agent_policy, "telecom-airplane-agent")
+    with StubServer(responder=_stub_user) as server:
+        user = LiteLLMBackend(
+            BackendConfig(kind="litellm", model="openai/stub-user", api_base=server.base_url, max_retries=0)
+        )
+        result, _ = asyncio.run(run_episode(telecom, task, 0, agent, user, EpisodeConfig(max_steps=30)))
+        assert server.stats.requests == 6  # complain, 2 x (tool call, report), stop
+    assert result.termination == "user_stop" and result.user_model == user.name
+    assert [(a.requestor, a.name, a.error) for a in result.actions] == [
+        ("user", "check_status_bar", False),
+        ("user", "toggle_airplane_mode", False),
+    ]
+    said = [m.content for m in result.messages if m.role == "user"]
+    assert said[1:3] == [
+        "Done, my phone says: Status Bar: ✈️ Airplane Mode | 🔋 80%",
+        "Done, my phone says: Airplane Mode is now OFF.",
+    ]
+    assert result.grade.components == {"env_assertion": 1.0} and result.reward == 1.0
