@@ -121,3 +121,21 @@ def test_export_reads_build_splits(tmp_path: Path) -> None:
     manifest = export_dataset(tmp_path / "b", tmp_path / "o", "trl")
     assert set(manifest["splits"]) == {"train", "validation"}
     assert read_jsonl(tmp_path / "b" / "train.jsonl", Trajectory).records[0].id == "a"
+
+
+def test_sharegpt_sample_reads_back_as_its_conversation_prefix(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from toolmind.data.imports import read_apigen_mt
+    from toolmind.data.sharegpt import to_sharegpt_samples
+
+    traj = masked_trajectory()
+    last = to_sharegpt_samples(traj, Counter())[-1]
+    _, messages = read_apigen_mt(last, "x")
+    original = traj.messages
+    assert [m.role for m in messages] == [m.role for m in original[:-1]]
+    for got, want in zip(messages, original, strict=False):
+        assert got.content == want.content
+        assert got.reasoning_content == want.reasoning_content
+        calls = [(c.function.name, c.function.parsed_arguments()) for c in got.tool_calls or []]
+        assert calls == [(c.function.name, c.function.parsed_arguments()) for c in want.tool_calls or []]

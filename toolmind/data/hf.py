@@ -64,8 +64,9 @@ def to_dataset(trajectories: list[Trajectory]) -> Any:
 
 def save_splits(splits: dict[str, list[Trajectory]], out: Path) -> dict[str, str]:
     """Write `data/<split>-00000-of-00001.parquet` and a `save_to_disk` copy under `hf/`; return paths."""
-    from datasets import DatasetDict
+    from datasets import DatasetDict, disable_progress_bars
 
+    disable_progress_bars()
     dd = DatasetDict({name: to_dataset(trajs) for name, trajs in splits.items()})
     paths = {}
     (out / "data").mkdir(parents=True, exist_ok=True)

@@ -32,9 +32,8 @@ def _assistant_value(msg: Message, notes: Counter[str], with_reasoning: bool) ->
         ]
         if msg.content.strip():
             notes["assistant_text_beside_calls_dropped"] += 1
-        if think:
-            notes["reasoning_of_call_turns_dropped"] += 1
-        return CALL, json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+        # LLaMA-Factory's function formatter strips a leading <think> block and renders it before the calls.
+        return CALL, think + json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
     return GPT, think + msg.content
 
 
@@ -121,6 +120,9 @@ def from_conversation(turns: list[dict[str, Any]], system: str, id_prefix: str) 
         elif tag in ("gpt", "assistant"):
             messages.append(_assistant_text(value))
         elif tag == "function_call":
+            think = ""
+            if isinstance(value, str) and value.startswith("<think>") and "</think>" in value:
+                think, _, value = value[len("<think>") :].partition("</think>")
             calls = json.loads(value) if isinstance(value, str) else value
             calls = calls if isinstance(calls, list) else [calls]
             tool_calls = []
@@ -129,7 +131,9 @@ def from_conversation(turns: list[dict[str, Any]], system: str, id_prefix: str) 
                 args = call.get("arguments", {})
                 tool_calls.append(make_call(f"{id_prefix}-{n}", call["name"], args))
             pending = [c.id for c in tool_calls]
-            messages.append(Message(role="assistant", tool_calls=tool_calls))
+            messages.append(
+                Message(role="assistant", tool_calls=tool_calls, reasoning_content=think.strip() or None)
+            )
         elif tag in ("observation", "tool", "function"):
             results: list[Any] = [value]
             if len(pending) > 1 and isinstance(value, str) and value.startswith("["):
