@@ -108,3 +108,54 @@ def test_report_math_and_comparison(tmp_path: Path) -> None:
     md = compare_reports(paths, tmp_path / "cmp").read_text()
     assert "| simple_python | 50.00" in md and "+40.00" in md
     assert (tmp_path / "cmp" / "comparison.png").is_file()
+
+
+class NoteTaker:
+    """Test double for memory: stores one fact per pre-requisite turn, answers questions from context."""
+
+    name = "note-taker"
+
+    def __init__(self) -> None:
+        self.question_prompts: list[str] = []
+
+    def generate(self, batch: list[GenRequest]) -> list[GenOutput]:
+        outs = []
+        for req in batch:
+            last = req.messages[-1]
+            prereq = "For your final answer" not in req.messages[0]["content"]
+            if last["role"] == "user" and prereq:
+                turn = sum(1 for m in req.messages if m["role"] == "user")
+                call = {
+                    "name": "core_memory_add",
+                    "arguments": {
+                        "key": f"fact_{turn}_{len(req.prompt) % 97}",
+                        "value": last["content"][:30],
+                    },
+                }
+                outs.append(GenOutput(render_tool_calls([call])))
+            elif last["role"] == "user":
+                self.question_prompts.append(req.prompt)
+                outs.append(GenOutput("{'answer': 'I do not know', 'context': 'test'}"))
+            else:
+                outs.append(GenOutput("Noted."))
+        return outs
+
+
+def test_memory_prereqs_then_questions(tmp_path: Path) -> None:
+    from toolmind.eval.bfcl.agentic import generate_agentic, snapshot_file
+
+    run_dir = open_run_dir(tmp_path / "out", "note-taker", {})
+    entries = [e for e in load_questions("memory_kv") if e["scenario"] == "notetaker"][:2]
+    model = NoteTaker()
+    generate_agentic("memory_kv", entries, run_dir, model, tmp_path / "work", thinking=False, batch_size=2)
+    snap = json.loads(snapshot_file(run_dir, "memory_kv", "notetaker").read_text())
+    assert len(snap["core_memory"]) >= 2
+    prereq_rows = load_results(result_file(run_dir, "memory_kv_prereq"))
+    assert prereq_rows and all("notetaker" in i for i in prereq_rows)
+    # every question starts from the snapshot: its system prompt shows the stored facts
+    assert len(model.question_prompts) == 2
+    assert all(next(iter(snap["core_memory"])) in p for p in model.question_prompts)
+    rows = load_results(result_file(run_dir, "memory_kv"))
+    assert sorted(rows) == sorted(e["id"] for e in entries)
+    scored = score_run(run_dir, tmp_path / "out", {"memory_kv": sorted(rows)}, partial=True)
+    assert scored.scores["memory_kv"].total == 2

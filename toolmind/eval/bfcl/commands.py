@@ -39,6 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--web-search", dest="web_search", action="store_true", default=None, help="run web search"
     )
+    p.add_argument(
+        "--vector-memory", dest="vector_memory", action="store_true", default=None, help="run memory_vector"
+    )
     p.add_argument("--device", help="transformers: torch device")
     p.add_argument("--dtype", help="transformers: torch dtype")
     p.add_argument(

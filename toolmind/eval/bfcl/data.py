@@ -42,6 +42,7 @@ MULTI_TURN_CATEGORIES: tuple[str, ...] = (
 )
 WEB_SEARCH_CATEGORIES: tuple[str, ...] = ("web_search_base", "web_search_no_snippet")
 MEMORY_CATEGORIES: tuple[str, ...] = ("memory_kv", "memory_vector", "memory_rec_sum")
+MEMORY_SCENARIOS: tuple[str, ...] = ("student", "customer", "finance", "healthcare", "notetaker")
 SINGLE_TURN_CATEGORIES: tuple[str, ...] = NON_LIVE_CATEGORIES + LIVE_CATEGORIES
 AGENTIC_CATEGORIES: tuple[str, ...] = MEMORY_CATEGORIES + WEB_SEARCH_CATEGORIES
 ALL_CATEGORIES: tuple[str, ...] = SINGLE_TURN_CATEGORIES + MULTI_TURN_CATEGORIES + AGENTIC_CATEGORIES
@@ -248,13 +249,19 @@ def load_questions(category: str) -> list[dict[str, Any]]:
 
 
 def load_memory_prereqs(category: str) -> list[dict[str, Any]]:
-    """Load the memory pre-requisite conversations (written to memory before the scored questions)."""
+    """Load the memory pre-requisite conversations (written to memory before the scored questions).
+
+    Ids look like ``memory_kv_prereq_22-student-0``; within a scenario they run in file order, each
+    continuing from the memory snapshot the previous one left.
+    """
     if category not in MEMORY_CATEGORIES:
         raise ValueError(f"{category!r} is not a memory category")
     out: list[dict[str, Any]] = []
-    for scenario in ("student", "customer", "finance", "healthcare", "notetaker"):
+    for scenario in MEMORY_SCENARIOS:
         for entry in _load(bfcl_data_dir() / "memory_prereq_conversation" / f"memory_{scenario}.json"):
             entry["id"] = entry["id"].replace("memory", category, 1)
+            entry["involved_classes"] = [f"MemoryAPI_{category.removeprefix('memory_')}"]
+            _attach_function_docs(entry)
             out.append(entry)
     return out
 

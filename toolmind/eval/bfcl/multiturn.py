@@ -54,17 +54,17 @@ class BackendExecutor:
     """Client of the executor worker (a context manager; one worker per generation run)."""
 
     def __init__(self, project_root: Path) -> None:
-        self.proc = popen_worker("executor.py", [], project_root)
+        self.log_path = project_root / "executor.log"
+        self.proc = popen_worker("executor.py", [], project_root, log=self.log_path)
 
-    def execute(self, entry: dict[str, Any], calls: list[dict[str, Any]]) -> list[str]:
-        """Execute calls in the entry's backend instances; returns one result string per call."""
+    def _ask(self, op: str, entry: dict[str, Any], **extra: Any) -> dict[str, Any]:
         request = {
-            "op": "execute",
+            "op": op,
             "id": entry["id"],
             "involved_classes": entry["involved_classes"],
             "initial_config": entry.get("initial_config", {}),
             "long_context": "long_context" in entry["id"],
-            "calls": calls,
+            **extra,
         }
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(request) + "\n")
@@ -72,10 +72,29 @@ class BackendExecutor:
         line = self.proc.stdout.readline()
         if not line:
             raise ScorerEnvError(
-                f"BFCL executor worker died (exit code {self.proc.poll()}) on entry {entry['id']}"
+                f"BFCL executor worker died (exit code {self.proc.poll()}) on entry {entry['id']}; "
+                f"see {self.log_path}"
             )
-        results: list[str] = json.loads(line)["results"]
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def execute(self, entry: dict[str, Any], calls: list[dict[str, Any]]) -> list[str]:
+        """Execute calls in the entry's backend instances; returns one result string per call."""
+        results: list[str] = self._ask("execute", entry, calls=calls)["results"]
         return results
+
+    def memory_question(self, entry: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        """The entry's turns with the official memory instruction (and current core memory) put first."""
+        category = entry["id"].rsplit("_", 1)[0]
+        answer = self._ask(
+            "memory_prompt", entry, question=entry["question"], category=category, scenario=entry["scenario"]
+        )
+        question: list[list[dict[str, Any]]] = answer["question"]
+        return question
+
+    def flush_memory(self, entry: dict[str, Any]) -> None:
+        """Persist a memory pre-requisite entry's memory (the snapshot the next entries load)."""
+        self._ask("flush", entry)
 
     def close(self) -> None:
         if self.proc.stdin:
@@ -134,6 +153,8 @@ def run_conversations(
     """Play a batch of prepared multi-turn entries to the end; returns their result rows."""
     convs = [_Conversation(entry=e) for e in entries]
     for c in convs:
+        if "scenario" in c.entry:  # memory: instruction + core memory as loaded from the snapshot
+            c.entry = {**c.entry, "question": executor.memory_question(c.entry)}
         c.next_turn()
     while active := [c for c in convs if not c.done]:
         requests = [
@@ -160,4 +181,7 @@ def run_conversations(
             c.steps += 1
             if c.steps > MAX_STEPS_PER_TURN:
                 c.done = True  # force-quit: fewer turns than the ground truth, scored wrong
+    for c in convs:
+        if "_prereq_" in c.entry["id"]:
+            executor.flush_memory(c.entry)
     return [c.row() for c in convs]

@@ -94,9 +94,17 @@ def open_run_dir(out: Path, model: str, settings: dict[str, Any]) -> Path:
     return run_dir
 
 
+def result_subdir(category: str) -> str:
+    """Official sub-folder of a category (memory results and snapshots sit under agentic/memory/<kind>)."""
+    base = category.removesuffix("_prereq")
+    if base.startswith("memory_"):
+        return f"agentic/memory/{base.removeprefix('memory_')}"
+    return category_group(base)
+
+
 def result_file(run_dir: Path, category: str) -> Path:
-    """Path of a category's result file (official layout)."""
-    return run_dir / SCORER_MODEL_DIR / category_group(category) / f"{VERSION_PREFIX}_{category}_result.json"
+    """Path of a category's result file (official layout; ``memory_kv_prereq`` etc. allowed)."""
+    return run_dir / SCORER_MODEL_DIR / result_subdir(category) / f"{VERSION_PREFIX}_{category}_result.json"
 
 
 def load_results(path: Path) -> dict[str, dict[str, Any]]:

@@ -59,6 +59,10 @@ class BFCLConfig:
     web_search: bool = field(
         default=False, metadata={"help": "run web search (needs network and SERPAPI_API_KEY)"}
     )
+    vector_memory: bool = field(
+        default=False,
+        metadata={"help": "run memory_vector (needs sentence-transformers + faiss-cpu in .venv-bfcl)"},
+    )
     device: str = field(default="cpu", metadata={"help": "transformers: torch device"})
     dtype: str = field(default="float32", metadata={"help": "transformers: torch dtype"})
 
@@ -103,10 +107,8 @@ def not_run_reason(category: str, cfg: BFCLConfig) -> str | None:
         return None
     if category in WEB_SEARCH_CATEGORIES and not cfg.web_search:
         return "not run (needs network)"
-    if category in WEB_SEARCH_CATEGORIES:
-        return "not run (web-search generation is not implemented in toolmind yet)"
-    if category in MEMORY_CATEGORIES:
-        return "not run (memory generation needs the pre-requisite conversation flow; not implemented yet)"
+    if category == "memory_vector" and not cfg.vector_memory:
+        return "not run (vector memory backend needs sentence-transformers + faiss-cpu in the scorer env)"
     return None
 
 
@@ -152,10 +154,15 @@ def generate_category(
         sort_result_file(path)
         return len(todo_ids)
     wanted = set(todo_ids)
-    entries = [prepare_entry(e) for e in load_questions(category) if e["id"] in wanted]
+    entries = [prepare_entry(e) for e in load_questions(category) if e["id"] in wanted]  # not for agentic
     gen = gen_factory()
     bs = cfg.batch_size
-    if category in MULTI_TURN_CATEGORIES:
+    if category in MEMORY_CATEGORIES or category in WEB_SEARCH_CATEGORIES:
+        from toolmind.eval.bfcl.agentic import generate_agentic
+
+        raw = [e for e in load_questions(category) if e["id"] in wanted]
+        generate_agentic(category, raw, run_dir, gen, work, thinking=cfg.thinking, batch_size=bs)
+    elif category in MULTI_TURN_CATEGORIES:
         from toolmind.eval.bfcl.multiturn import BackendExecutor, run_conversations
 
         with BackendExecutor(work / "executor") as executor:

@@ -18,8 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolmind.eval.bfcl.data import VERSION_PREFIX, category_group, load_questions
-from toolmind.eval.bfcl.results import SCORER_MODEL, SCORER_MODEL_DIR, load_results, result_file
+from toolmind.eval.bfcl.data import VERSION_PREFIX, load_questions
+from toolmind.eval.bfcl.results import (
+    SCORER_MODEL,
+    SCORER_MODEL_DIR,
+    load_results,
+    result_file,
+    result_subdir,
+)
 from toolmind.eval.bfcl.scorer_env import run_worker
 from toolmind.eval.bfcl.validate import Rejection, sanitize_result
 
@@ -52,10 +58,7 @@ class ScoreRun:
 
 
 def _score_path(score_dir: Path, category: str) -> Path:
-    sub = category_group(category)
-    if sub == "agentic" and category.startswith("memory_"):
-        sub = f"agentic/memory/{category.removeprefix('memory_')}"
-    return score_dir / SCORER_MODEL_DIR / sub / f"{VERSION_PREFIX}_{category}_score.json"
+    return score_dir / SCORER_MODEL_DIR / result_subdir(category) / f"{VERSION_PREFIX}_{category}_score.json"
 
 
 def _read_score_file(path: Path) -> tuple[int, int, list[str]]:

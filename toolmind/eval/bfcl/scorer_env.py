@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -97,17 +96,21 @@ def run_worker(name: str, args: list[str], project_root: Path, *, timeout: float
     return proc.stdout
 
 
-def popen_worker(name: str, args: list[str], project_root: Path) -> subprocess.Popen[str]:
-    """Start a long-lived worker speaking JSON lines on stdin/stdout (the multi-turn executor)."""
+def popen_worker(name: str, args: list[str], project_root: Path, *, log: Path) -> subprocess.Popen[str]:
+    """Start a long-lived worker speaking JSON lines on stdin/stdout (the multi-turn executor).
+
+    Its stderr (official backends' prints, tracebacks) goes to `log`.
+    """
     project_root.mkdir(parents=True, exist_ok=True)
     cmd = [str(scorer_python()), str(worker_script(name)), *args]
-    return subprocess.Popen(
-        cmd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=sys.stderr if logger.isEnabledFor(logging.DEBUG) else subprocess.DEVNULL,
-        text=True,
-        env=child_env(project_root),
-        cwd=project_root,
-        bufsize=1,
-    )
+    with log.open("a") as err:
+        return subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=child_env(project_root),
+            cwd=project_root,
+            bufsize=1,
+        )
