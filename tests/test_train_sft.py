@@ -14,8 +14,9 @@ from toolmind.chat import chat_template
 from toolmind.data.tokenize import IGNORE_INDEX, TokenizeConfig
 from toolmind.schema import Message, Trajectory, write_jsonl
 
-TINY = "recipes/tiny/sft/config_tiny.yaml"
-TINY_LORA = "recipes/tiny/sft/config_tiny_lora.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+TINY = str(ROOT / "recipes/tiny/sft/config_tiny.yaml")
+TINY_LORA = str(ROOT / "recipes/tiny/sft/config_tiny_lora.yaml")
 CITIES = ("Paris", "Tokyo", "Lima", "Oslo", "Rome", "Cairo", "Quito", "Perth", "Bern", "Kyiv", "Riga", "Doha")
 
 
