@@ -174,3 +174,18 @@ def test_chain_with_unknown_tool_is_a_reported_failure(tmp_path: Path) -> None:
     assert result.summary["failures"] == {"bad_chain": 1}
     failed = _lines(tmp_path / "out" / "failed.jsonl")
     assert failed[0]["id"] == "syn-0-bad" and "no_such_tool" in failed[0]["error"]
+
+
+def test_turn_limit_failure_keeps_a_valid_partial_record(tmp_path: Path) -> None:
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 10, seed=8)
+    cfg = _config(chains)
+    cfg.max_turns = 4
+    result = asyncio.run(synthesize(cfg, tmp_path / "out"))
+    assert result.failed > 0 and result.summary["failures"].get("max_turns") == result.failed
+    from toolmind.schema import Trajectory
+
+    for rec in _lines(tmp_path / "out" / "failed.jsonl"):
+        partial = Trajectory.model_validate(rec["trajectory"])
+        assert partial.meta["stop_reason"] == "max_turns" and len(partial.messages) == 4
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "incomplete"

@@ -41,6 +41,7 @@ class Outcome:
     reason: str = "ok"
     error: str = ""
     messages: list[Message] = field(default_factory=list)
+    partial: Trajectory | None = None  # failed runs: what was said before the failure
     usage: Usage = field(default_factory=Usage)
     llm_calls: int = 0
 
@@ -58,6 +59,7 @@ class _Loop:
         self.usage = Usage()
         self.llm_calls = 0
         self.injected: list[dict[str, Any]] = []
+        self.goal: tuple[str, list[dict[str, Any]], str | None] = (plan.goal, plan.hidden_details, None)
 
     def _spend(self, completion: Completion | None) -> None:
         if completion is None:
@@ -75,6 +77,7 @@ class _Loop:
     async def run(self) -> Outcome:
         plan, agents = self.plan, self.agents
         goal, hidden, completion, goal_error = await write_goal(agents.goal, plan)
+        self.goal = (goal, hidden, goal_error)
         self._spend(completion)
         while True:
             user, completion = await user_turn(agents.user, plan, goal, hidden, self.messages)
@@ -83,9 +86,16 @@ class _Loop:
             if USER_STOP_TOKEN in user.content:
                 break
             await self._assistant_until_reply()
-        meta = self._meta(goal, hidden, goal_error)
-        trajectory = Trajectory(id=plan.trajectory_id, tools=plan.tools, messages=self.messages, meta=meta)
+        trajectory = self.record("user_stop")
         return Outcome(trajectory, messages=self.messages, usage=self.usage, llm_calls=self.llm_calls)
+
+    def record(self, stop_reason: str) -> Trajectory:
+        """The conversation so far as a schema-valid record (also for failed runs, in failed.jsonl)."""
+        goal, hidden, goal_error = self.goal
+        meta = {**self._meta(goal, hidden, goal_error), "stop_reason": stop_reason}
+        return Trajectory(
+            id=self.plan.trajectory_id, tools=self.plan.tools, messages=self.messages, meta=meta
+        )
 
     async def _assistant_until_reply(self) -> None:
         for _ in range(self.cfg.max_calls_per_turn + 1):
@@ -155,4 +165,5 @@ async def run_trajectory(plan: Plan, agents: Agents, cfg: SynthConfig, config_ha
         reason, error = "timeout", f"trajectory exceeded {cfg.timeout_s:g} s"
     except LLMError as exc:
         reason, error = "llm_error", str(exc)
-    return Outcome(None, reason, error, loop.messages, loop.usage, loop.llm_calls)
+    partial = loop.record(reason) if loop.messages else None
+    return Outcome(None, reason, error, loop.messages, partial, loop.usage, loop.llm_calls)

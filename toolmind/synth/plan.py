@@ -13,299 +13,16 @@ time from the actual tool results in the conversation (`toolmind.synth.scripted`
 
 from __future__ import annotations
 
-import random
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from toolmind.schema import Chain, ChainLink, ToolSpec
-from toolmind.synth import offtopic
 from toolmind.synth import phrases as ph
 from toolmind.synth.config import SynthConfig
-from toolmind.synth.values import norm_type, phrase, sample_value, say, words
+from toolmind.synth.episodes import EpisodeBuilder
+from toolmind.synth.script import DATE, Act, Episode, Line, Plan, PlannedCall, trajectory_id
+from toolmind.synth.values import phrase, say
 
-_GENERIC = {
-    "get",
-    "list",
-    "search",
-    "find",
-    "create",
-    "update",
-    "delete",
-    "check",
-    "set",
-    "add",
-    "remove",
-    "fetch",
-    "lookup",
-    "calculate",
-    "send",
-    "by",
-    "for",
-    "the",
-    "a",
-    "of",
-    "info",
-    "details",
-    "to",
-    "and",
-    "new",
-    "all",
-    "status",
-    "data",
-    "api",
-    "v1",
-    "v2",
-}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass
-class PlannedCall:
-    """One intended tool call: the values the user states plus arguments fed by earlier outputs."""
-
-    call_id: str
-    tool: str
-    step: int
-    stated: dict[str, Any]
-    linked: dict[str, tuple[int, str]] = field(default_factory=dict)  # param -> (source step, output field)
-
-
-@dataclass
-class Act:
-    """One scripted assistant message."""
-
-    kind: str  # call | summary | ask | decline | answer
-    calls: list[PlannedCall] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)  # tool-call ids used by this message (call) or summarised
-    reasoning: str = ""
-    content: str = ""
-    inject: str | None = None  # this message carries an injected error of this kind
-    inject_param: str | None = None
-    inject_value: Any = None
-    inject_tool: str | None = None
-    fixes: str | None = None  # this call corrects an injected error of this kind
-
-
-@dataclass
-class Line:
-    """One scripted user message."""
-
-    text: str
-
-
-@dataclass
-class Plan:
-    trajectory_id: str
-    key: str  # "<seed>|<chain id>": the root of every derived RNG
-    chain: Chain
-    seed: int
-    tools: list[ToolSpec]  # the record's tool list, in prompt order
-    items: list[Line | Act]
-    goal: str
-    hidden_details: list[dict[str, Any]]
-    situations: list[str]
-    defects: list[str]
-    step_calls: dict[int, str]  # chain step -> id of its successful call
-    step_tools: dict[int, str]
-    links: list[ChainLink] = field(default_factory=list)  # data flow inside the played window
-
-    @property
-    def lines(self) -> list[Line]:
-        return [x for x in self.items if isinstance(x, Line)]
-
-    @property
-    def acts(self) -> list[Act]:
-        return [x for x in self.items if isinstance(x, Act)]
-
-    def tool_map(self) -> dict[str, ToolSpec]:
-        return {t.name: t for t in self.tools}
-
-
-def trajectory_id(seed: int, chain_id: str) -> str:
-    return f"syn-{seed}-{chain_id}"
-
-
-def _domain_tokens(name: str) -> set[str]:
-    return {w for w in words(name) if w not in _GENERIC}
-
-
-@dataclass
-class _Episode:
-    kind: str  # single | parallel | multi | no_tool
-    calls: list[PlannedCall]
-    missing: str | None = None
-    leak: bool = False
-    inject: str | None = None
-    request: str = ""  # no_tool episodes
-    reply: tuple[str, str] = ("", "")  # no_tool episodes: (reasoning, content)
-    no_tool_kind: str = ""
-
-
-class _Builder:
-    def __init__(
-        self,
-        chain: Chain,
-        specs: dict[str, ToolSpec],
-        pool: list[ToolSpec],
-        cfg: SynthConfig,
-        domains: dict[str, str] | None,
-    ) -> None:
-        self.chain, self.specs, self.pool, self.cfg, self.domains = chain, specs, pool, cfg, domains
-        self.s, self.e = cfg.situations, cfg.errors
-        self.rng = random.Random(f"{cfg.seed}|{chain.id}")
-        self.n_calls = 0
-        self.situations: list[str] = []
-
-    def _tag(self, tag: str) -> None:
-        if tag not in self.situations:
-            self.situations.append(tag)
-
-    def _next_id(self) -> str:
-        self.n_calls += 1
-        return f"call_{self.n_calls}"
-
-    def unrelated(self, names: list[str]) -> list[ToolSpec]:
-        """Pool tools from other domains than `names` (by the pool's domain table, else by name words)."""
-        if self.domains:
-            taken = {self.domains.get(n) for n in names}
-            return [t for t in self.pool if t.name not in names and self.domains.get(t.name) not in taken]
-        tokens = set().union(*(_domain_tokens(n) for n in names)) if names else set()
-        return [t for t in self.pool if t.name not in names and not (_domain_tokens(t.name) & tokens)]
-
-    # -- chain window and calls ----------------------------------------------------------------------
-
-    def window(self) -> tuple[list[str], dict[int, dict[str, tuple[int, str]]]]:
-        tools = self.chain.tools
-        hi = min(self.s.max_steps, len(tools))
-        length = self.rng.randint(min(self.s.min_steps, hi), hi)
-        start = self.rng.randint(0, len(tools) - length)
-        names = tools[start : start + length]
-        links: dict[int, dict[str, tuple[int, str]]] = {}
-        for link in self.chain.links:
-            src, dst = link.src - start, link.dst - start
-            if not (0 <= src < dst < length):
-                continue
-            props = self.specs[names[dst]].function.parameters.get("properties", {})
-            if link.dst_param in props:
-                links.setdefault(dst, {}).setdefault(link.dst_param, (src, link.src_param))
-        return names, links
-
-    def planned_call(self, step: int, tool: str, linked: dict[str, tuple[int, str]]) -> PlannedCall:
-        params = self.specs[tool].function.parameters
-        required = set(params.get("required", []))
-        stated: dict[str, Any] = {}
-        for name, schema in (params.get("properties") or {}).items():
-            if name in linked:
-                continue
-            if name in required or self.rng.random() < self.s.optional_arg_prob:
-                stated[name] = sample_value(name, schema if isinstance(schema, dict) else {}, self.rng)
-        return PlannedCall(self._next_id(), tool, step, stated, dict(linked))
-
-    def variant(self, call: PlannedCall) -> PlannedCall | None:
-        """The same tool with one stated value changed (a parallel "same tool, two values" request)."""
-        params = self.specs[call.tool].function.parameters
-        props = params.get("properties", {})
-        required = [p for p in params.get("required", []) if p in call.stated and "id" not in words(p)]
-        rest = [p for p in call.stated if p not in required]
-        for name in self.rng.sample(required, len(required)) + self.rng.sample(rest, len(rest)):
-            for _ in range(5):
-                value = sample_value(name, props.get(name, {}), self.rng)
-                if value != call.stated[name]:
-                    return PlannedCall(self._next_id(), call.tool, call.step, {**call.stated, name: value})
-        return None
-
-    # -- episodes ------------------------------------------------------------------------------------
-
-    def episodes(self, names: list[str], links: dict[int, dict[str, tuple[int, str]]]) -> list[_Episode]:
-        calls = [self.planned_call(i, t, links.get(i, {})) for i, t in enumerate(names)]
-        want_parallel = self.rng.random() < self.s.parallel_share
-        eps: list[_Episode] = []
-        i = 0
-        while i < len(calls):
-            c = calls[i]
-            nxt = calls[i + 1] if i + 1 < len(calls) else None
-            if want_parallel and not c.linked:
-                if nxt is not None and not nxt.linked and nxt.tool != c.tool:
-                    eps.append(_Episode("parallel", [c, nxt]))
-                    want_parallel = False
-                    i += 2
-                    continue
-                var = self.variant(c) if c.stated else None
-                if var is not None:
-                    eps.append(_Episode("parallel", [c, var]))
-                    want_parallel = False
-                    i += 1
-                    continue
-            linked_next = nxt is not None and any(src == i for src, _ in nxt.linked.values())
-            if nxt is not None and linked_next and self.rng.random() < self.s.multi_step_share:
-                eps.append(_Episode("multi", [c, nxt]))
-                i += 2
-                continue
-            eps.append(_Episode("single", [c]))
-            i += 1
-        return eps
-
-    def no_tool_episode(self, record: list[ToolSpec]) -> _Episode:
-        if self.rng.random() < self.s.direct_answer_share:
-            q, a = offtopic.question(self.rng)
-            return _Episode(
-                "no_tool",
-                [],
-                request=q,
-                reply=(ph.direct_answer_reasoning(self.rng), a),
-                no_tool_kind="direct_answer",
-            )
-        options = self.unrelated([t.name for t in record])
-        if not options:
-            q, a = offtopic.question(self.rng)
-            return _Episode(
-                "no_tool",
-                [],
-                request=q,
-                reply=(ph.direct_answer_reasoning(self.rng), a),
-                no_tool_kind="direct_answer",
-            )
-        other = self.rng.choice(options)
-        task = ph.task_phrase(other)
-        props = other.function.parameters.get("properties") or {}
-        pairs = [
-            (ph.param_phrase(n, props[n], self.rng), say(sample_value(n, props[n], self.rng)))
-            for n in other.function.parameters.get("required", [])
-            if isinstance(props.get(n), dict)
-        ]
-        return _Episode(
-            "no_tool",
-            [],
-            request=ph.request(task, pairs, self.rng),
-            reply=ph.decline(task, self.rng),
-            no_tool_kind="decline",
-        )
-
-    def distractors(self, names: list[str]) -> list[ToolSpec]:
-        if self.rng.random() >= self.s.distractor_share or self.s.max_distractors < 1:
-            return []
-        options = self.unrelated(names)
-        k = min(len(options), self.rng.randint(1, self.s.max_distractors))
-        return self.rng.sample(options, k) if k else []
-
-    def inject_kinds(self, ep: _Episode, record: list[ToolSpec]) -> list[str]:
-        c = ep.calls[0]
-        spec = self.specs[c.tool]
-        props = spec.function.parameters.get("properties", {})
-        ok = []
-        if c.stated:
-            ok.append("wrong_type")
-        if spec.function.parameters.get("required"):
-            ok.append("missing_required")
-        if any(t.name != c.tool for t in record):
-            ok.append("wrong_tool")
-        if any(
-            isinstance(v, str) and _DATE.match(v) and norm_type(props.get(k, {})) == "string"
-            for k, v in c.stated.items()
-        ):
-            ok.append("invented_date")
-        return [k for k in ok if self.e.kinds.get(k, 0.0) > 0]
+__all__ = ["Act", "Line", "Plan", "PlannedCall", "build_plan", "trajectory_id"]
 
 
 def build_plan(
@@ -327,7 +44,7 @@ def build_plan(
     missing = [t for t in chain.tools if t not in specs]
     if missing:
         raise ValueError(f"chain {chain.id!r}: tool(s) {missing} are not in the tool pool")
-    b = _Builder(chain, specs, pool, cfg, domains)
+    b = EpisodeBuilder(chain, specs, pool, cfg, domains)
     rng = b.rng
     names, links = b.window()
     eps = b.episodes(names, links)
@@ -336,7 +53,7 @@ def build_plan(
     record = [specs[n] for n in record_names] + extra
     rng.shuffle(record)
     if extra:
-        b._tag("distractors")
+        b.tag("distractors")
 
     singles = [ep for ep in eps if ep.kind == "single"]
     leak = rng.random() < b.e.hidden_leak_share
@@ -378,7 +95,7 @@ def _askable(call: PlannedCall, specs: dict[str, ToolSpec]) -> list[str]:
 class _Script:
     """Lays episodes out as user lines and assistant acts."""
 
-    def __init__(self, b: _Builder, record: list[ToolSpec]) -> None:
+    def __init__(self, b: EpisodeBuilder, record: list[ToolSpec]) -> None:
         self.b, self.rng, self.record = b, b.rng, record
         self.items: list[Line | Act] = []
         self.step_calls: dict[int, str] = {}
@@ -412,7 +129,7 @@ class _Script:
     def _summary(self, calls: list[PlannedCall]) -> None:
         self.items.append(Act("summary", calls, [c.call_id for c in calls]))
 
-    def episode(self, ep: _Episode, first: bool) -> None:
+    def episode(self, ep: Episode, first: bool) -> None:
         rng = self.rng
         if ep.kind == "no_tool":
             self.items.append(Line(ep.request if first else ph.transition(ep.request, rng)))
@@ -437,7 +154,7 @@ class _Script:
         else:
             relative = None
             if ep.inject == "invented_date":
-                relative = next(k for k, v in c.stated.items() if isinstance(v, str) and _DATE.match(v))
+                relative = next(k for k, v in c.stated.items() if isinstance(v, str) and DATE.match(v))
             text = self._ask_text(c, skip=ep.missing, relative=relative)
         self.items.append(Line(text if first else ph.transition(text, rng)))
         if ep.kind == "parallel":
@@ -461,7 +178,7 @@ class _Script:
             self._call([c])
         self._summary(ep.calls)
 
-    def _inject(self, ep: _Episode, c: PlannedCall) -> None:
+    def _inject(self, ep: Episode, c: PlannedCall) -> None:
         rng, kind = self.rng, ep.inject
         bad = Act("call", [c], [f"{c.call_id}_x"], inject=kind)
         if kind == "wrong_type":
@@ -471,7 +188,7 @@ class _Script:
         elif kind == "wrong_tool":
             bad.inject_tool = rng.choice([t.name for t in self.record if t.name != c.tool])
         else:
-            bad.inject_param = next(k for k, v in c.stated.items() if isinstance(v, str) and _DATE.match(v))
+            bad.inject_param = next(k for k, v in c.stated.items() if isinstance(v, str) and DATE.match(v))
             real = c.stated[bad.inject_param]
             invented = real
             while invented == real:
@@ -490,7 +207,7 @@ class _Script:
         self._call([c], fixes=kind)
         self._summary([c])
 
-    def build(self, chain: Chain, eps: list[_Episode], cut: int) -> Plan:
+    def build(self, chain: Chain, eps: list[Episode], cut: int) -> Plan:
         b = self.b
         for k, ep in enumerate(eps[:cut]):
             self.episode(ep, first=k == 0)
@@ -502,14 +219,14 @@ class _Script:
         tags = {"single": "single_call", "parallel": "parallel", "multi": "multi_step"}
         for ep in eps[:cut]:
             if ep.kind == "no_tool":
-                b._tag("no_tool_fits")
-                b._tag(ep.no_tool_kind)
+                b.tag("no_tool_fits")
+                b.tag(ep.no_tool_kind)
             else:
-                b._tag(tags[ep.kind])
+                b.tag(tags[ep.kind])
                 if any(c.linked for c in ep.calls) and ep.kind != "multi":
-                    b._tag("follow_up")
+                    b.tag("follow_up")
                 if ep.missing and not ep.leak:
-                    b._tag("missing_arg")
+                    b.tag("missing_arg")
         goal_lines, hidden = [], []
         for ep in eps:
             if ep.kind == "no_tool":

@@ -284,6 +284,6 @@ def _failure_record(chain: Chain, cfg: SynthConfig, outcome: Outcome) -> dict[st
         "chain_id": chain.id,
         "reason": outcome.reason,
         "error": outcome.error,
-        "messages": [m.model_dump(exclude_none=True) for m in outcome.messages],
         "llm_calls": outcome.llm_calls,
+        "trajectory": outcome.partial.model_dump(exclude_none=True) if outcome.partial else None,
     }

@@ -1,0 +1,221 @@
+"""Episode building: which chain steps the user asks for in which request, and in which situation.
+
+`EpisodeBuilder` owns the trajectory's RNG (`random.Random(f"{seed}|{chain.id}")`); `toolmind.synth.plan`
+drives it and lays the episodes out as a script.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from toolmind.schema import Chain, ToolSpec
+from toolmind.synth import offtopic
+from toolmind.synth import phrases as ph
+from toolmind.synth.config import SynthConfig
+from toolmind.synth.script import DATE, Episode, PlannedCall
+from toolmind.synth.values import norm_type, sample_value, say, words
+
+_GENERIC = {
+    "get",
+    "list",
+    "search",
+    "find",
+    "create",
+    "update",
+    "delete",
+    "check",
+    "set",
+    "add",
+    "remove",
+    "fetch",
+    "lookup",
+    "calculate",
+    "send",
+    "by",
+    "for",
+    "the",
+    "a",
+    "of",
+    "info",
+    "details",
+    "to",
+    "and",
+    "new",
+    "all",
+    "status",
+    "data",
+    "api",
+    "v1",
+    "v2",
+}
+
+
+def _domain_tokens(name: str) -> set[str]:
+    return {w for w in words(name) if w not in _GENERIC}
+
+
+class EpisodeBuilder:
+    def __init__(
+        self,
+        chain: Chain,
+        specs: dict[str, ToolSpec],
+        pool: list[ToolSpec],
+        cfg: SynthConfig,
+        domains: dict[str, str] | None,
+    ) -> None:
+        self.chain, self.specs, self.pool, self.cfg, self.domains = chain, specs, pool, cfg, domains
+        self.s, self.e = cfg.situations, cfg.errors
+        self.rng = random.Random(f"{cfg.seed}|{chain.id}")
+        self.n_calls = 0
+        self.situations: list[str] = []
+
+    def tag(self, tag: str) -> None:
+        if tag not in self.situations:
+            self.situations.append(tag)
+
+    def _next_id(self) -> str:
+        self.n_calls += 1
+        return f"call_{self.n_calls}"
+
+    def unrelated(self, names: list[str]) -> list[ToolSpec]:
+        """Pool tools from other domains than `names` (by the pool's domain table, else by name words)."""
+        if self.domains:
+            taken = {self.domains.get(n) for n in names}
+            return [t for t in self.pool if t.name not in names and self.domains.get(t.name) not in taken]
+        tokens = set().union(*(_domain_tokens(n) for n in names)) if names else set()
+        return [t for t in self.pool if t.name not in names and not (_domain_tokens(t.name) & tokens)]
+
+    # -- chain window and calls ----------------------------------------------------------------------
+
+    def window(self) -> tuple[list[str], dict[int, dict[str, tuple[int, str]]]]:
+        tools = self.chain.tools
+        hi = min(self.s.max_steps, len(tools))
+        length = self.rng.randint(min(self.s.min_steps, hi), hi)
+        start = self.rng.randint(0, len(tools) - length)
+        names = tools[start : start + length]
+        links: dict[int, dict[str, tuple[int, str]]] = {}
+        for link in self.chain.links:
+            src, dst = link.src - start, link.dst - start
+            if not (0 <= src < dst < length):
+                continue
+            props = self.specs[names[dst]].function.parameters.get("properties", {})
+            if link.dst_param in props:
+                links.setdefault(dst, {}).setdefault(link.dst_param, (src, link.src_param))
+        return names, links
+
+    def planned_call(self, step: int, tool: str, linked: dict[str, tuple[int, str]]) -> PlannedCall:
+        params = self.specs[tool].function.parameters
+        required = set(params.get("required", []))
+        stated: dict[str, Any] = {}
+        for name, schema in (params.get("properties") or {}).items():
+            if name in linked:
+                continue
+            if name in required or self.rng.random() < self.s.optional_arg_prob:
+                stated[name] = sample_value(name, schema if isinstance(schema, dict) else {}, self.rng)
+        return PlannedCall(self._next_id(), tool, step, stated, dict(linked))
+
+    def variant(self, call: PlannedCall) -> PlannedCall | None:
+        """The same tool with one stated value changed (a parallel "same tool, two values" request)."""
+        params = self.specs[call.tool].function.parameters
+        props = params.get("properties", {})
+        required = [p for p in params.get("required", []) if p in call.stated and "id" not in words(p)]
+        rest = [p for p in call.stated if p not in required]
+        for name in self.rng.sample(required, len(required)) + self.rng.sample(rest, len(rest)):
+            for _ in range(5):
+                value = sample_value(name, props.get(name, {}), self.rng)
+                if value != call.stated[name]:
+                    return PlannedCall(self._next_id(), call.tool, call.step, {**call.stated, name: value})
+        return None
+
+    # -- episodes ------------------------------------------------------------------------------------
+
+    def episodes(self, names: list[str], links: dict[int, dict[str, tuple[int, str]]]) -> list[Episode]:
+        calls = [self.planned_call(i, t, links.get(i, {})) for i, t in enumerate(names)]
+        want_parallel = self.rng.random() < self.s.parallel_share
+        eps: list[Episode] = []
+        i = 0
+        while i < len(calls):
+            c = calls[i]
+            nxt = calls[i + 1] if i + 1 < len(calls) else None
+            if want_parallel and not c.linked:
+                if nxt is not None and not nxt.linked and nxt.tool != c.tool:
+                    eps.append(Episode("parallel", [c, nxt]))
+                    want_parallel = False
+                    i += 2
+                    continue
+                var = self.variant(c) if c.stated else None
+                if var is not None:
+                    eps.append(Episode("parallel", [c, var]))
+                    want_parallel = False
+                    i += 1
+                    continue
+            linked_next = nxt is not None and any(src == i for src, _ in nxt.linked.values())
+            if nxt is not None and linked_next and self.rng.random() < self.s.multi_step_share:
+                eps.append(Episode("multi", [c, nxt]))
+                i += 2
+                continue
+            eps.append(Episode("single", [c]))
+            i += 1
+        return eps
+
+    def no_tool_episode(self, record: list[ToolSpec]) -> Episode:
+        if self.rng.random() < self.s.direct_answer_share:
+            q, a = offtopic.question(self.rng)
+            return Episode(
+                "no_tool",
+                [],
+                request=q,
+                reply=(ph.direct_answer_reasoning(self.rng), a),
+                no_tool_kind="direct_answer",
+            )
+        options = self.unrelated([t.name for t in record])
+        if not options:
+            q, a = offtopic.question(self.rng)
+            return Episode(
+                "no_tool",
+                [],
+                request=q,
+                reply=(ph.direct_answer_reasoning(self.rng), a),
+                no_tool_kind="direct_answer",
+            )
+        other = self.rng.choice(options)
+        task = ph.task_phrase(other)
+        props = other.function.parameters.get("properties") or {}
+        pairs = [
+            (ph.param_phrase(n, props[n], self.rng), say(sample_value(n, props[n], self.rng)))
+            for n in other.function.parameters.get("required", [])
+            if isinstance(props.get(n), dict)
+        ]
+        return Episode(
+            "no_tool",
+            [],
+            request=ph.request(task, pairs, self.rng),
+            reply=ph.decline(task, self.rng),
+            no_tool_kind="decline",
+        )
+
+    def distractors(self, names: list[str]) -> list[ToolSpec]:
+        if self.rng.random() >= self.s.distractor_share or self.s.max_distractors < 1:
+            return []
+        options = self.unrelated(names)
+        k = min(len(options), self.rng.randint(1, self.s.max_distractors))
+        return self.rng.sample(options, k) if k else []
+
+    def inject_kinds(self, ep: Episode, record: list[ToolSpec]) -> list[str]:
+        c = ep.calls[0]
+        spec = self.specs[c.tool]
+        props = spec.function.parameters.get("properties", {})
+        ok = []
+        if c.stated:
+            ok.append("wrong_type")
+        if spec.function.parameters.get("required"):
+            ok.append("missing_required")
+        if any(t.name != c.tool for t in record):
+            ok.append("wrong_tool")
+        if any(
+            isinstance(v, str) and DATE.match(v) and norm_type(props.get(k, {})) == "string"
+            for k, v in c.stated.items()
+        ):
+            ok.append("invented_date")
+        return [k for k in ok if self.e.kinds.get(k, 0.0) > 0]
