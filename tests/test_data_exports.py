@@ -139,3 +139,12 @@ def test_sharegpt_sample_reads_back_as_its_conversation_prefix(tmp_path: Path) -
         assert got.reasoning_content == want.reasoning_content
         calls = [(c.function.name, c.function.parsed_arguments()) for c in got.tool_calls or []]
         assert calls == [(c.function.name, c.function.parsed_arguments()) for c in want.tool_calls or []]
+
+
+def test_sharegpt_export_survives_undecodable_masked_call(tmp_path: Path) -> None:
+    traj = with_bad_search('{"origin": "Boston", ')
+    traj.labels[1].train = False
+    write_jsonl(tmp_path / "in" / "trajectories.jsonl", [traj])
+    manifest = export_dataset(tmp_path / "in", tmp_path / "sg", "sharegpt")
+    assert manifest["not_carried"]["undecodable_arguments_kept_as_string"] >= 1
+    assert manifest["splits"]["train"]["rows"] == 5

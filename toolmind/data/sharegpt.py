@@ -22,13 +22,23 @@ from toolmind.schema import Message, Trajectory
 HUMAN, GPT, CALL, OBS = "human", "gpt", "function_call", "observation"
 
 
+def _arguments(raw: str, notes: Counter[str]) -> Any:
+    """Decoded arguments; undecodable ones (a masked bad call kept as history) stay the raw string."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        notes["undecodable_arguments_kept_as_string"] += 1
+        return raw
+
+
 def _assistant_value(msg: Message, notes: Counter[str], with_reasoning: bool) -> tuple[str, str]:
     think = (
         f"<think>\n{msg.reasoning_content}\n</think>\n\n" if with_reasoning and msg.reasoning_content else ""
     )
     if msg.tool_calls:
         calls = [
-            {"name": c.function.name, "arguments": json.loads(c.function.arguments)} for c in msg.tool_calls
+            {"name": c.function.name, "arguments": _arguments(c.function.arguments, notes)}
+            for c in msg.tool_calls
         ]
         if msg.content.strip():
             notes["assistant_text_beside_calls_dropped"] += 1
