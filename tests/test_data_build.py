@@ -151,11 +151,14 @@ def test_cli_build_without_decontamination(tmp_path: Path, capsys: pytest.Captur
                 "--no-decontaminate",
                 "--validation-fraction",
                 "0",
+                "--seed",
+                "3",
             ]
         )
         == 0
     )
     manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    assert manifest["config"]["seed"] == 3
     assert manifest["stats"]["train_trajectories"] == 8 and "validation_trajectories" not in manifest["stats"]
     assert "exact_duplicate_goals_dropped" in capsys.readouterr().out
 

@@ -95,6 +95,13 @@ def test_cli_filters_planted_defects_by_the_right_stage(
     assert rows["turn_rules"]["turns_masked"] == 2
     assert rows["turn_rules"]["mask_reasons"] == {"invalid_arguments": 1, "unknown_tool": 1}
     assert manifest["judge"]["model"] == "scripted:judge-v1"
+    assert manifest["totals"] == {
+        "trajectories_in": 6,
+        "kept_trajectories": 3,
+        "dropped_trajectories": 3,
+        "assistant_turns": 17,
+        "masked_turns": 2,
+    }
     assert stats["masked_turn_share"] == pytest.approx(2 / (5 + 6 + 6))
     printed = capsys.readouterr().out
     assert "turn_rules" in printed and "kept 3/6" in printed

@@ -26,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--no-decontaminate", action="store_true", help="skip the benchmark overlap check")
     b.add_argument("--validation-fraction", type=float, help="share of trajectories in the validation split")
     b.add_argument("--name", help="dataset name in the card")
+    b.add_argument("--seed", type=int, help="salt of the train/validation split hash")
     b.add_argument("--push-to-hub", metavar="REPO_ID", help="push the result to the Hub (needs credentials)")
     b.set_defaults(func=run_build)
 
@@ -58,6 +59,7 @@ def run_build(args: argparse.Namespace) -> int:
         "validation_fraction": args.validation_fraction,
         "dataset_name": args.name,
         "push_to_hub": args.push_to_hub,
+        "seed": args.seed,
     }
     fields = config.to_dict() | {k: v for k, v in overrides.items() if v is not None}
     if args.no_decontaminate:

@@ -134,6 +134,13 @@ def write_manifest(
             "errors": [str(e) for e in errors[:50]],
         },
         "judge": judge,
+        "totals": {
+            "trajectories_in": stats["records"],
+            "kept_trajectories": stats["kept"],
+            "dropped_trajectories": stats["dropped"],
+            "assistant_turns": stats["assistant_turns_kept"],
+            "masked_turns": stats["masked_turns_kept"],
+        },
         "stats": stats,
         "timing": {
             "seconds": round(seconds, 3),
