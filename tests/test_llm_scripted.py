@@ -90,3 +90,10 @@ def test_config_validation(field: str, value: object, needle: str) -> None:
 def test_every_config_field_is_documented() -> None:
     for f in dataclasses.fields(BackendConfig):
         assert f.metadata.get("help"), f.name
+
+
+def test_from_dict_names_unknown_fields() -> None:
+    cfg = BackendConfig.from_dict({"kind": "litellm", "model": "openai/x", "concurrency": 4})
+    assert cfg.concurrency == 4
+    with pytest.raises(ValueError, match=r"synth.user_agent: unknown backend field\(s\) \['concurency'\]"):
+        BackendConfig.from_dict({"concurency": 4}, where="synth.user_agent")

@@ -7,7 +7,7 @@ environment variable that holds the key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 BackendKind = Literal["litellm", "transformers", "scripted"]
@@ -99,6 +99,17 @@ class BackendConfig:
             "extra_body). Part of the cache key."
         },
     )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "backend") -> BackendConfig:
+        """Build from a YAML/JSON mapping; unknown keys are an error naming `where` and the key."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown backend field(s) {unknown}; known: {', '.join(sorted(names))}"
+            )
+        return cls(**data)
 
     def __post_init__(self) -> None:
         if self.kind not in ("litellm", "transformers", "scripted"):
