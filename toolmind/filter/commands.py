@@ -33,9 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from toolmind.filter.config import TRAJECTORY_STAGES, TURN_STAGES, FilterConfig
-    from toolmind.filter.pipeline import run_filter
+    from toolmind.filter.pipeline import input_path, run_filter
     from toolmind.filter.report import stats_table
 
     config = FilterConfig.from_yaml(args.config) if args.config else FilterConfig()
@@ -53,12 +54,21 @@ def run(args: argparse.Namespace) -> int:
         "cache_dir": args.cache_dir,
     }
     fields = config.to_dict() | {k: v for k, v in overrides.items() if v is not None} | {"stages": stages}
+    console = Console()
     try:
         config = FilterConfig(**fields)
-        manifest = run_filter(args.in_dir, args.out, config)
+        path = input_path(args.in_dir)
+        total = None
+        if path.exists():
+            with open(path, encoding="utf-8") as fh:
+                total = sum(1 for line in fh if line.strip())
+        with Progress(
+            TextColumn("filter"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+        ) as bar:
+            task = bar.add_task("filter", total=total)
+            manifest = run_filter(args.in_dir, args.out, config, progress=lambda n: bar.advance(task, n))
     except (ValueError, FileNotFoundError) as exc:
         raise SystemExit(f"toolmind filter: {exc}") from exc
-    console = Console()
     console.print(stats_table(manifest))
     stats, inp = manifest["stats"], manifest["input"]
     console.print(

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,12 @@ def _append(path: Path, lines: list[str]) -> None:
 
 
 async def _run(
-    in_path: Path, out_dir: Path, config: FilterConfig, judge: Judge | None, errors: list[RecordError]
+    in_path: Path,
+    out_dir: Path,
+    config: FilterConfig,
+    judge: Judge | None,
+    errors: list[RecordError],
+    progress: Callable[[int], None] | None,
 ) -> int:
     kept_path, dropped_path = out_dir / KEPT_FILE, out_dir / DROPPED_FILE
     done = _done_ids(kept_path, dropped_path)
@@ -153,6 +159,8 @@ async def _run(
             outcomes = list(await asyncio.gather(*(guarded(t) for t in batch)))
         _append(kept_path, [dump_line(o.trajectory) for o in outcomes if o.dropped_stage is None])
         _append(dropped_path, [dump_line(o.trajectory) for o in outcomes if o.dropped_stage is not None])
+        if progress is not None:
+            progress(len(batch))
 
     seen = 0
     batch: list[Trajectory] = []
@@ -162,6 +170,8 @@ async def _run(
             continue
         seen += 1
         if item.id in done:
+            if progress is not None:
+                progress(1)
             continue
         batch.append(item)
         if len(batch) >= config.batch_size:
@@ -171,14 +181,28 @@ async def _run(
     return seen
 
 
+def input_path(in_dir: str | Path) -> Path:
+    """`IN/trajectories.jsonl` for a folder, the path itself for a file."""
+    return Path(in_dir) / KEPT_FILE if Path(in_dir).is_dir() else Path(in_dir)
+
+
 def run_filter(
     in_dir: str | Path,
     out_dir: str | Path,
     config: FilterConfig,
     backend: LLMBackend | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Filter `IN/trajectories.jsonl` into `OUT/`; returns the manifest (also written to OUT/manifest.json)."""
-    in_path = Path(in_dir) / KEPT_FILE if Path(in_dir).is_dir() else Path(in_dir)
+    """Filter `IN/trajectories.jsonl` into `OUT/`; returns the manifest (also written to OUT/manifest.json).
+
+    Args:
+        in_dir: folder with `trajectories.jsonl`, or the file itself.
+        out_dir: output folder (must differ from the input's).
+        config: the stages and their knobs.
+        backend: judge backend; default built from `config.judge_model`.
+        progress: called with the number of records just finished (for a progress bar).
+    """
+    in_path = input_path(in_dir)
     if not in_path.exists():
         raise FileNotFoundError(f"{in_path}: no trajectories file (expected DIR/{KEPT_FILE})")
     out = Path(out_dir)
@@ -193,7 +217,7 @@ def run_filter(
         judge = Judge(backend, config, cache_dir)
     errors: list[RecordError] = []
     start = time.perf_counter()
-    seen = asyncio.run(_run(in_path, out, config, judge, errors))
+    seen = asyncio.run(_run(in_path, out, config, judge, errors, progress))
     seconds = time.perf_counter() - start
     for err in errors[:20]:
         log.warning("skipped bad input record: %s", err)
