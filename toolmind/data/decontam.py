@@ -140,7 +140,13 @@ def find_hits(trajectories: list[Trajectory], index: NgramIndex) -> dict[str, di
 
 def benchmark_index(config: BuildConfig) -> tuple[NgramIndex, list[str]]:
     """The index over every available benchmark and the names of those loaded."""
-    benches = [load_bfcl(config.bfcl_data_dir)]
+    try:
+        benches = [load_bfcl(config.bfcl_data_dir)]
+    except (RuntimeError, OSError) as exc:
+        raise ValueError(
+            f"cannot load the BFCL-v4 data for decontamination ({exc}); install bfcl-eval, pass "
+            "--bfcl-data-dir, or skip the check with --no-decontaminate"
+        ) from exc
     if config.tau_data_dir:
         benches.append(load_tau2(config.tau_data_dir))
     else:
