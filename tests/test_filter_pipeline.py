@@ -230,3 +230,86 @@ def test_wrong_existing_tool_with_valid_arguments_is_masked_by_the_turn_judge(tm
     (kept,) = by_id(tmp_path / "out" / "trajectories.jsonl").values()
     masked = [(lab.message_index, lab.reasons[0][:30]) for lab in kept.labels if not lab.train]
     assert masked == [(4, "turn_judge: wrong tool: the ne")]
+
+
+def _repeat() -> Trajectory:
+    msgs = clean_messages()
+    again = [
+        {"role": "assistant", "content": "", "tool_calls": [call("r1", "search_flights", GOOD_SEARCH)]},
+        {"role": "tool", "tool_call_id": "r1", "content": json.dumps({"flights": [{"flight_id": "UA123"}]})},
+    ]
+    return make([*msgs[:6], *again, *msgs[6:]], "repeat")
+
+
+def _invented_date() -> Trajectory:
+    msgs = clean_messages()
+    msgs[3] = {"role": "user", "content": "Tomorrow, please."}
+    bad = [
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [call("d0", "search_flights", {**GOOD_SEARCH, "date": "2024-03-05"})],
+        },
+        {"role": "tool", "tool_call_id": "d0", "content": json.dumps({"flights": []})},
+        {"role": "assistant", "content": "No flights on 2024-03-05."},
+        {"role": "user", "content": "Tomorrow is 2025-07-14, not 2024-03-05."},
+    ]
+    return make([*msgs[:4], *bad, *msgs[4:]], "date")
+
+
+def _parse_error() -> Trajectory:
+    msgs = clean_messages()
+    bad = {"role": "assistant", "content": "<tool_call>{oops", "parse_error": "invalid JSON in <tool_call>"}
+    return make([*msgs[:4], bad, *msgs[4:]], "parse")
+
+
+TURN_PLANTS = {
+    "wrong_type": (lambda: with_bad_search({**GOOD_SEARCH, "date": 20250714}), 4),
+    "missing_required": (lambda: with_bad_search({"origin": "Boston", "date": "2025-07-14"}), 4),
+    "unknown_tool": (lambda: with_bad_search(GOOD_SEARCH, "find_flights"), 4),
+    "unparseable_arguments": (lambda: with_bad_search('{"origin": '), 4),
+    "unexpected_argument": (lambda: with_bad_search({**GOOD_SEARCH, "cabin": "x"}), 4),
+    "tool_error": (lambda: with_bad_search({**GOOD_SEARCH, "destination": "Atlantis"}), 4),
+    "invented_date": (_invented_date, 4),
+    "repeated_call": (_repeat, 6),
+    "parse_error": (_parse_error, 4),
+}
+
+
+def _mutated(mutate: Any, tid: str) -> Trajectory:
+    msgs = clean_messages()
+    mutate(msgs)
+    return make(msgs, tid)
+
+
+TRAJECTORY_PLANTS = {
+    "no_stop": lambda: _mutated(lambda m: m[-1].update(content="Thanks."), "x"),
+    "user_gave_up": lambda: _mutated(lambda m: m[-1].update(content="Never mind. ###STOP###"), "x"),
+    "unpaired_result": lambda: _mutated(lambda m: m[5].update(tool_call_id="zzz"), "x"),
+    "unanswered_call": lambda: _mutated(lambda m: m.pop(9), "x"),
+    "duplicate_call_id": lambda: _mutated(lambda m: m[8]["tool_calls"][0].update(id="c1"), "x"),
+    "hidden_detail_leak": lambda: _mutated(lambda m: m[7].update(content="Yes, book it."), "x"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(TURN_PLANTS))
+def test_turn_defect_masks_exactly_the_bad_turn(tmp_path: Path, rule: str) -> None:
+    build, bad_index = TURN_PLANTS[rule]
+    write_jsonl(tmp_path / "in" / "trajectories.jsonl", [build()])
+    run_filter(tmp_path / "in", tmp_path / "out", FilterConfig())
+    (kept,) = by_id(tmp_path / "out" / "trajectories.jsonl").values()
+    masked = [lab for lab in kept.labels if not lab.train]
+    assert [lab.message_index for lab in masked] == [bad_index]
+    expected = {"wrong_type": "invalid_arguments", "missing_required": "invalid_arguments"}.get(rule, rule)
+    assert expected in masked[0].reasons[0]
+    after = [lab for lab in kept.labels if lab.message_index > bad_index]
+    assert after and after[0].train  # the self-correction stays trainable
+
+
+@pytest.mark.parametrize("rule", sorted(TRAJECTORY_PLANTS))
+def test_trajectory_defect_drops_at_the_rules_stage(tmp_path: Path, rule: str) -> None:
+    write_jsonl(tmp_path / "in" / "trajectories.jsonl", [TRAJECTORY_PLANTS[rule]()])
+    run_filter(tmp_path / "in", tmp_path / "out", FilterConfig())
+    (dropped,) = by_id(tmp_path / "out" / "dropped.jsonl").values()
+    assert dropped.meta["filter"]["dropped"]["stage"] == "rules"
+    assert rule in dropped.meta["filter"]["dropped"]["rules"]

@@ -238,6 +238,7 @@ def check_dates(traj: Trajectory, calls: list[CallRecord]) -> list[Finding]:
         for text in (*args_by_turn.get(i, []), msg.content):
             used |= absolute_dates(text)
         invented = sorted(d for d in used if not _grounded(d, known))
+        known |= used  # an invention is flagged once, at its first use
         if invented:
             findings.append(
                 Finding(
