@@ -51,6 +51,28 @@ _GENERIC = {
 }
 
 
+_RANGE = [
+    ("start", "end"),
+    ("check_in", "check_out"),
+    ("departure", "return"),
+    ("pickup", "dropoff"),
+    ("from", "to"),
+    ("min", "max"),
+]
+
+
+def _order_ranges(stated: dict[str, Any]) -> None:
+    """Swap values of paired parameters (start/end dates, min/max) that came out in the wrong order."""
+    for a, b in _RANGE:
+        for key in list(stated):
+            if a not in key:
+                continue
+            other = key.replace(a, b)
+            x, y = stated.get(key), stated.get(other)
+            if other in stated and type(x) is type(y) and isinstance(x, str | int | float) and x > y:  # type: ignore[operator]
+                stated[key], stated[other] = y, x
+
+
 def _domain_tokens(name: str) -> set[str]:
     return {w for w in words(name) if w not in _GENERIC}
 
@@ -113,6 +135,7 @@ class EpisodeBuilder:
                 continue
             if name in required or self.rng.random() < self.s.optional_arg_prob:
                 stated[name] = sample_value(name, schema if isinstance(schema, dict) else {}, self.rng)
+        _order_ranges(stated)
         return PlannedCall(self._next_id(), tool, step, stated, dict(linked))
 
     def variant(self, call: PlannedCall) -> PlannedCall | None:

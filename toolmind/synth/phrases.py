@@ -54,7 +54,8 @@ def task_phrase(tool: ToolSpec) -> str:
 def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     """How the user names a parameter: its name in words, sometimes its short description."""
     desc = str(schema.get("description", "")).strip().rstrip(".")
-    if desc and rng.random() < 0.3 and len(desc.split()) <= 6 and "e.g" not in desc and "," not in desc:
+    plain = not any(c in desc for c in ",:;()'")
+    if desc and rng.random() < 0.3 and len(desc.split()) <= 6 and "e.g" not in desc and plain:
         desc = re.sub(r"^(the|a|an) ", "", desc, flags=re.IGNORECASE)
         return desc[0].lower() + desc[1:]
     return phrase(name)
@@ -238,7 +239,7 @@ def date_correction(relative: str, real: str, used: str, rng: random.Random) -> 
 def call_reasoning(
     tool: str, task: str, stated: list[tuple[str, str]], distractors: bool, rng: random.Random
 ) -> str:
-    vals = ", ".join(f"{p} {v}" for p, v in stated[:3])
+    vals = ", ".join(f"{p} {v}" for p, v in [(p, v) for p, v in stated if len(v) <= 30][:3])
     why = f"The user wants to {task}" + (f" ({vals})" if vals else "") + "."
     how = rng.choice(
         [

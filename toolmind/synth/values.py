@@ -343,6 +343,11 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random) -> int:
         lo, hi = 5, 120
     elif _has(ws, "price", "amount", "budget", "cost", "salary", "income"):
         lo, hi = 20, 2000
+    bounds = re.search(
+        r"(?:from|between)?\s*(-?\d+)\D{0,12}?(?:to|and|-)\s*(-?\d+)", str(schema.get("description", ""))
+    )
+    if bounds and int(bounds.group(1)) < int(bounds.group(2)):
+        lo, hi = int(bounds.group(1)), int(bounds.group(2))
     if isinstance(schema.get("minimum"), int | float):
         lo = max(lo, int(schema["minimum"])) if schema["minimum"] <= hi else int(schema["minimum"])
     if isinstance(schema.get("maximum"), int | float):
@@ -389,6 +394,8 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, depth: i
     if t == "array":
         raw = schema.get("items")
         items: dict[str, Any] = raw if isinstance(raw, dict) else {"type": "string"}
+        if norm_type(items) == "object" and not items.get("properties") and "description" not in items:
+            items = {**items, "description": str(schema.get("description", ""))}
         singular = re.sub(r"s$", "", name)
         n = rng.randint(2, 3) if depth == 0 else 1
         out: list[Any] = []
@@ -402,9 +409,30 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, depth: i
     return _string(name, schema, rng)
 
 
+def _described_fields(description: str) -> dict[str, Any]:
+    """Field schemas named in a free-form object's description ("each with description, quantity and
+    unit_price"); a single `note` field when it names none."""
+    m = re.search(r"\bwith ([\w ,]+?)(?:\.|$)", description)
+    names = [n.strip().replace(" ", "_") for n in re.split(r",| and ", m.group(1))] if m else []
+    names = [n for n in names if n and len(n) < 24][:4]
+    out: dict[str, Any] = {}
+    for name in names or ["note"]:
+        ws = words(name)
+        kind = (
+            "integer"
+            if _has(ws, "quantity", "count", "qty")
+            else "number"
+            if _has(ws, "price", "amount")
+            else "string"
+        )
+        out[name] = {"type": kind}
+    return out
+
+
 def sample_object(schema: dict[str, Any], rng: random.Random, depth: int = 0) -> dict[str, Any]:
-    """An object with every property of `schema` (nested objects are kept small past depth 2)."""
-    props = schema.get("properties") or {}
+    """An object with every property of `schema` (nested objects are kept small past depth 2); a
+    free-form object gets the fields its description names."""
+    props = schema.get("properties") or _described_fields(str(schema.get("description", "")))
     if depth > 2:
         return {k: "n/a" for k in list(props)[:2]}
     return {k: sample_value(k, v if isinstance(v, dict) else {}, rng, depth) for k, v in props.items()}
