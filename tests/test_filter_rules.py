@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from toolmind.filter.config import FilterConfig
-from toolmind.filter.dates import absolute_dates, has_relative_expression
+from toolmind.filter.dates import absolute_dates, has_clock, has_relative_expression
 from toolmind.filter.rules import normalise_schema, run_rules
 from toolmind.schema import Message, ToolCall, ToolSpec, Trajectory
 
@@ -206,6 +206,13 @@ def test_leaked_hidden_detail() -> None:
     # Values a tool returned first are not leaks.
     msgs[5]["content"] = json.dumps({"flights": [{"flight_id": "UA123", "passenger": "Jane Doe"}]})
     assert trajectory_rules(make(msgs)) == set()
+
+
+def test_clock_detection() -> None:
+    assert has_clock("Today is 2025-07-13.") and has_clock('{"current_date": "2025-07-13"}')
+    assert has_clock("As of March 3, 2025 the fare is 120.")
+    assert not has_clock("Now search hotels with the check out date 2025-08-20.")
+    assert not has_clock("the start date is tomorrow and the end date is 2025-09-21")
 
 
 def test_date_parsing() -> None:

@@ -44,8 +44,20 @@ RELATIVE_RE = re.compile(
     re.IGNORECASE,
 )
 
-# A date labelled as the current one: what lets an assistant compute "tomorrow".
-CLOCK_RE = re.compile(r"\b(today|now|current(ly)?|as of|date is)\b", re.IGNORECASE)
+# A date labelled as the current one ("today is 2025-07-14", {"current_date": "..."}): what lets an
+# assistant compute "tomorrow". The date must follow the label closely.
+CLOCK_RE = re.compile(
+    r"(\btoday(?:'s date)?\s*(?:is|:)|\bcurrent (?:date|time)\s*(?:is|:)?|\bthe date today is|\bas of|"
+    r"\bit is now|\bnow is|\"(?:current_date|current_time|today|now|date_today)\"\s*:)",
+    re.IGNORECASE,
+)
+_CLOCK_WINDOW = 40
+
+
+def has_clock(text: str) -> bool:
+    """Whether `text` states the current date (a clock label followed closely by an absolute date)."""
+    return any(absolute_dates(text[m.end() : m.end() + _CLOCK_WINDOW]) for m in CLOCK_RE.finditer(text))
+
 
 _ISO_RE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?\b")
 _SLASH_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")

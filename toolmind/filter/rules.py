@@ -19,7 +19,7 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
 from toolmind.filter.config import FilterConfig
-from toolmind.filter.dates import CLOCK_RE, absolute_dates, has_relative_expression, strings_in
+from toolmind.filter.dates import absolute_dates, has_clock, has_relative_expression, strings_in
 from toolmind.filter.findings import CallRecord, Finding, index_calls
 from toolmind.filter.leakage import leaked_details
 from toolmind.schema import USER_STOP_TOKEN, Trajectory
@@ -227,7 +227,7 @@ def check_dates(traj: Trajectory, calls: list[CallRecord]) -> list[Finding]:
         if msg.role != "assistant":
             dates = absolute_dates(msg.content)
             known |= dates
-            if dates and not clock and CLOCK_RE.search(msg.content):
+            if dates and not clock and has_clock(msg.content):
                 clock = True
             if msg.role == "user":
                 relative = has_relative_expression(msg.content) or relative
