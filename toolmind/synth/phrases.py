@@ -143,6 +143,25 @@ def parallel_request(tasks: list[tuple[str, list[tuple[str, str]]]], rng: random
     ).replace("two things", _count_things(len(parts)))
 
 
+def same_tool_request(
+    task: str,
+    shared: list[tuple[str, str]],
+    varied: tuple[tuple[str, str], tuple[str, str]],
+    rng: random.Random,
+) -> str:
+    """One task asked for two values of one parameter ("... for Paris and for London")."""
+    task = mine(task)
+    (p, v1), (_, v2) = varied
+    rest = f" {inline(shared)}" if shared else ""
+    return rng.choice(
+        [
+            f"Can you {task}{rest}, once with the {p} {v1} and once with the {p} {v2}?",
+            f"Please {task}{rest} for both {v1} and {v2} as the {p}.",
+            f"I need to {task}{rest}. Do it for the {p} {v1} and also for the {p} {v2}.",
+        ]
+    )
+
+
 def _count_times(n: int) -> str:
     return {2: "twice", 3: "three times"}.get(n, f"{n} times")
 

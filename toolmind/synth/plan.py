@@ -142,7 +142,15 @@ class _Script:
             )
             return
         c = ep.calls[0]
-        if ep.kind == "parallel":
+        if ep.kind == "parallel" and ep.calls[0].tool == ep.calls[1].tool and rng.random() < 0.6:
+            first, second = ep.calls
+            props = self.b.specs[c.tool].function.parameters.get("properties", {})
+            names = {k: ph.param_phrase(k, props.get(k, {}), rng) for k in first.stated}
+            shared = [(names[k], say(v)) for k, v in first.stated.items() if second.stated.get(k) == v]
+            key = next(k for k, v in first.stated.items() if second.stated.get(k) != v)
+            varied = ((names[key], say(first.stated[key])), (names[key], say(second.stated[key])))
+            text = ph.same_tool_request(ph.task_phrase(self.b.specs[c.tool]), shared, varied, rng)
+        elif ep.kind == "parallel":
             parts = [(ph.task_phrase(self.b.specs[x.tool]), self._pairs(x)) for x in ep.calls]
             text = ph.parallel_request(parts, rng)
         elif ep.kind == "multi":
