@@ -143,12 +143,12 @@ class _Script:
             return
         c = ep.calls[0]
         if ep.kind == "parallel" and ep.calls[0].tool == ep.calls[1].tool and rng.random() < 0.6:
-            first, second = ep.calls
+            one, two = ep.calls
             props = self.b.specs[c.tool].function.parameters.get("properties", {})
-            names = {k: ph.param_phrase(k, props.get(k, {}), rng) for k in first.stated}
-            shared = [(names[k], say(v)) for k, v in first.stated.items() if second.stated.get(k) == v]
-            key = next(k for k, v in first.stated.items() if second.stated.get(k) != v)
-            varied = ((names[key], say(first.stated[key])), (names[key], say(second.stated[key])))
+            names = {k: ph.param_phrase(k, props.get(k, {}), rng) for k in one.stated}
+            shared = [(names[k], say(v)) for k, v in one.stated.items() if two.stated.get(k) == v]
+            key = next(k for k, v in one.stated.items() if two.stated.get(k) != v)
+            varied = ((names[key], say(one.stated[key])), (names[key], say(two.stated[key])))
             text = ph.same_tool_request(ph.task_phrase(self.b.specs[c.tool]), shared, varied, rng)
         elif ep.kind == "parallel":
             parts = [(ph.task_phrase(self.b.specs[x.tool]), self._pairs(x)) for x in ep.calls]
