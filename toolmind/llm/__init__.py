@@ -6,6 +6,7 @@ Light to import: litellm and torch load only when a litellm or transformers back
 from toolmind.llm.base import ChatRequest, Completion, LLMBackend, LLMError, LLMRequestError, Usage
 from toolmind.llm.config import BackendConfig
 from toolmind.llm.factory import make_backend
+from toolmind.llm.scripted import ScriptedBackend
 
 __all__ = [
     "BackendConfig",
@@ -14,6 +15,7 @@ __all__ = [
     "LLMBackend",
     "LLMError",
     "LLMRequestError",
+    "ScriptedBackend",
     "Usage",
     "make_backend",
 ]
