@@ -245,3 +245,15 @@ def test_embedding_cache_hits_and_matches(tmp_path: Path) -> None:
 
 def test_minilm_model_ships_offline() -> None:
     assert (MiniLMEmbedder.model_dir() / "model.safetensors").exists()
+
+
+def test_ivf_search_agrees_with_exact_on_the_default_pool() -> None:
+    from toolmind.tools.pool import load_default_pool
+
+    tools = load_default_pool()
+    exact = build_graph(tools, GraphConfig(embedder="lexical", search="exact"))
+    ivf = build_graph(tools, GraphConfig(embedder="lexical", search="ivf", ivf_cluster_size=64, ivf_probe=6))
+    assert exact.graph["search"] == "exact" and ivf.graph["search"] == "ivf"
+    e, i = set(exact.edges), set(ivf.edges)
+    assert len(e & i) / len(e) >= 0.95
+    assert len(i - e) / len(i) <= 0.05

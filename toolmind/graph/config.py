@@ -52,6 +52,19 @@ class GraphConfig:
         default=1024,
         metadata={"help": "Output parameters per similarity block (memory ~ block x inputs x 4 B)."},
     )
+    search: str = field(
+        default="auto",
+        metadata={
+            "help": "Similarity search: 'exact' (blockwise matmul, quadratic), 'ivf' (clustered, ~linear, "
+            "approximate) or 'auto' (exact while outputs x inputs <= exact_max_pairs)."
+        },
+    )
+    exact_max_pairs: int = field(
+        default=50_000_000,
+        metadata={"help": "'auto' uses exact search up to this many output x input pairs."},
+    )
+    ivf_cluster_size: int = field(default=256, metadata={"help": "IVF: inputs per k-means cluster (about)."})
+    ivf_probe: int = field(default=12, metadata={"help": "IVF: clusters searched per output parameter."})
     lexical_dim: int = field(default=256, metadata={"help": "Dimension of the hashed lexical embedding."})
     batch_size: int = field(default=128, metadata={"help": "MiniLM encoding batch size."})
     cache_dir: str | None = field(
