@@ -13,7 +13,7 @@ from toolmind.eval.bfcl.multiturn import BackendExecutor, run_conversations
 from toolmind.eval.bfcl.oracle import parse_call_string
 from toolmind.eval.bfcl.prompt import prepare_entry, render_tool_calls
 from toolmind.eval.bfcl.report import compare_reports, overall, wilson_interval
-from toolmind.eval.bfcl.results import append_results, load_results, open_run_dir, result_file
+from toolmind.eval.bfcl.results import append_results, load_results, model_key, open_run_dir, result_file
 from toolmind.eval.bfcl.runner import BFCLConfig, evaluate
 from toolmind.eval.bfcl.score import score_run
 
@@ -37,10 +37,10 @@ def test_tiny_checkpoint_end_to_end_and_resume(tiny_qwen3_dir: Path, tmp_path: P
     assert len(rows) == 2 and all(isinstance(r["result"], str) for r in rows.values())
     again = evaluate(cfg)  # a rerun generates nothing and scores the same
     assert again["generated_entries"] == 0 and again["categories"] == report["categories"]
-    other = evaluate(
-        BFCLConfig(**{**cfg.__dict__, "thinking": False, "categories": "irrelevance", "sample": 1})
-    )
-    assert other["result_dir"] != report["result_dir"]  # different settings: own result dir
+    key, _ = model_key(cfg.model, cfg.settings())
+    assert Path(report["result_dir"]).name == key
+    off = BFCLConfig(**{**cfg.__dict__, "thinking": False})
+    assert model_key(off.model, off.settings())[0] != key  # other settings: own result dir
 
 
 class GroundTruthModel:

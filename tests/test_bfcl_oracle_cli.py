@@ -58,7 +58,7 @@ def _run(categories: list[str], tmp: Path) -> dict:
 
 
 def test_oracle_subset_matches_official_cli(tmp_path: Path) -> None:
-    cats = ["simple_python", "irrelevance", "live_relevance", "multi_turn_miss_func"]
+    cats = ["simple_python", "irrelevance", "live_relevance", "multi_turn_base"]
     report = _run(cats, tmp_path)
     assert report["categories"]["simple_python"] == {
         "accuracy": 1.0,
@@ -67,7 +67,7 @@ def test_oracle_subset_matches_official_cli(tmp_path: Path) -> None:
         "ci95": pytest.approx([0.9905, 1.0], abs=1e-4),
         "rejected_unsafe": 0,
     }
-    assert report["categories"]["multi_turn_miss_func"]["accuracy"] == 1.0
+    assert report["categories"]["multi_turn_base"]["accuracy"] == 1.0
     assert report["overall"]["missing"] and report["overall"]["v4"] < report["overall"]["over_run"]
     assert report["not_run"]["live_simple"] == "not requested"
 
@@ -80,3 +80,10 @@ def test_oracle_all_matches_official_cli(tmp_path: Path) -> None:
     assert report["overall"]["missing"] == []
     assert report["overall"]["v4"] == pytest.approx(report["overall"]["official_csv"], abs=1e-4)
     assert report["categories"]["simple_python"]["accuracy"] == 1.0
+
+
+@pytest.mark.slow
+def test_lean_registry_entry_equals_official(tmp_path: Path) -> None:
+    from toolmind.eval.bfcl.scorer_env import run_worker
+
+    run_worker("score.py", ["--check-registry", SCORER_MODEL], tmp_path)
