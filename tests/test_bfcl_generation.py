@@ -159,3 +159,45 @@ def test_memory_prereqs_then_questions(tmp_path: Path) -> None:
     assert sorted(rows) == sorted(e["id"] for e in entries)
     scored = score_run(run_dir, tmp_path / "out", {"memory_kv": sorted(rows)}, partial=True)
     assert scored.scores["memory_kv"].total == 2
+
+
+def test_litellm_endpoint_native_tool_calls(tmp_path: Path) -> None:
+    """An OpenAI-compatible server on 127.0.0.1: tools go out in OpenAI form, calls come back as Qwen FC text."""
+    from toolmind.llm.stub_server import StubServer
+
+    def responder(request: dict) -> dict:
+        tool = request["tools"][0]["function"]
+        if request["messages"][-1]["role"] == "user":
+            call = {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": tool["name"], "arguments": '{"x": 1}'},
+            }
+            return {"content": "", "tool_calls": [call], "reasoning_content": "hmm"}
+        return {"content": "done"}
+
+    with StubServer(responder=responder) as server:
+        cfg = BFCLConfig(
+            model="openai/stub",
+            out=str(tmp_path / "out"),
+            backend="litellm",
+            api_base=server.base_url,
+            categories="live_simple,multi_turn_base",
+            sample=2,
+            seed=5,
+            max_new_tokens=64,
+        )
+        report = evaluate(cfg)
+        sent = [r.body for r in server.recorded]
+    assert report["categories"]["live_simple"]["total"] == 2
+    first = sent[0]["tools"][0]["function"]
+    assert first["parameters"]["type"] == "object" and "." not in first["name"]
+    rows = load_results(result_file(Path(report["result_dir"]), "live_simple"))
+    entries = {e["id"]: e for e in load_questions("live_simple")}
+    for row in rows.values():
+        name = entries[row["id"]]["function"][0]["name"]
+        assert row["result"] == render_tool_calls([{"name": name, "arguments": {"x": 1}}])
+        assert row["reasoning_content"] == "hmm"
+    mt = load_results(result_file(Path(report["result_dir"]), "multi_turn_base"))
+    assert all(turn[-1] == "done" for row in mt.values() for turn in row["result"])
+    assert any(m["role"] == "tool" for body in sent for m in body["messages"])
