@@ -142,3 +142,27 @@ def test_bad_checkpoint_directory_is_a_clear_error(tmp_path: Path) -> None:
 def test_cut_at_stop() -> None:
     assert cut_at_stop("abc<|endoftext|>d<|im_end|>") == "abc"
     assert cut_at_stop("plain") == "plain"
+
+
+def test_sampling_when_a_temperature_is_asked(tiny: TransformersBackend) -> None:
+    prompt = render([Message(role="user", content="hi")], add_generation_prompt=True)
+    torch.manual_seed(0)
+    sampled = {tiny.generate_texts([prompt], max_new_tokens=8, temperature=5.0)[0] for _ in range(4)}
+    assert len(sampled) > 1  # a random tiny model at temperature 5 does not repeat itself 4 times
+    assert len({tiny.generate_texts([prompt], max_new_tokens=8)[0] for _ in range(2)}) == 1
+
+
+@pytest.mark.gpu
+def test_cuda_bfloat16(tiny_qwen3_dir: Path) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    backend = TransformersBackend(
+        tiny_qwen3_dir, device="cuda", dtype="bfloat16", max_new_tokens=8, batch_size=4
+    )
+    request = ChatRequest(messages=[Message(role="user", content="weather in Oslo?")], tools=TOOLS)
+
+    async def many() -> list[Any]:
+        return await asyncio.gather(*(backend.complete(request) for _ in range(4)))
+
+    results = asyncio.run(many())
+    assert backend.batches == 1 and len({r.raw_text for r in results}) == 1

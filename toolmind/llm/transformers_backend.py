@@ -2,7 +2,8 @@
 
 Prompts are built by `toolmind.chat.render` (the Qwen3 format training uses, byte for byte) and
 completions decoded by `toolmind.chat.parse`, so a checkpoint is evaluated on exactly the text it was
-trained on. Generation is greedy unless a request asks for a temperature > 0.
+trained on. Generation is greedy unless a request asks for a temperature > 0 (then it samples with that
+temperature and the checkpoint's ``generation_config`` top_p / top_k).
 
 `generate_texts` is the public batched entry for harnesses that build their own prompt strings (BFCL):
 prompts are sorted by length, left-padded, generated in batches of ``batch_size`` and returned in
@@ -138,7 +139,8 @@ class TransformersBackend:
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         sampling: dict[str, Any] = {"do_sample": False}
         if temperature > 0:
-            sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0, "top_k": 0}
+            # top_p / top_k come from the checkpoint's generation_config (Qwen3 ships its recommended ones)
+            sampling = {"do_sample": True, "temperature": temperature}
         with self._lock, torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
