@@ -73,3 +73,16 @@ def test_child_process_server_reports_stats_over_http() -> None:
         assert stats.requests == 3 and stats.peak_in_flight == 1
         server.reset()
         assert server.stats().requests == 0
+
+
+def test_chunked_request_body() -> None:
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "chunky"}]}).encode()
+    with StubServer() as server:
+        req = urllib.request.Request(
+            server.base_url + "/chat/completions",
+            data=iter([body[:10], body[10:]]),
+            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            answer = json.loads(resp.read())
+    assert answer["choices"][0]["message"]["content"] == "stub reply to: chunky"

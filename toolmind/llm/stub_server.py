@@ -190,7 +190,10 @@ class StubServer:
                         break
                     key, _, value = line.decode("latin-1").partition(":")
                     headers[key.strip().lower()] = value.strip()
-                body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+                if headers.get("transfer-encoding", "").lower() == "chunked":
+                    body = await _read_chunked(reader)
+                else:
+                    body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
                 status, payload = await self._route(method, path.split("?", 1)[0], headers, body)
                 if status == 0:  # scripted connection drop
                     break
@@ -278,6 +281,19 @@ class StubServer:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    """A chunked request body (RFC 9112 §7.1; trailers ignored)."""
+    parts: list[bytes] = []
+    while True:
+        size = int((await reader.readline()).split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(parts)
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)  # CRLF after the chunk
 
 
 def _error(status: int, message: str) -> dict[str, Any]:
