@@ -47,7 +47,13 @@ class BackendConfig:
     concurrency: int = field(
         default=8, metadata={"help": "litellm: most requests in flight at once (global to the backend)."}
     )
-    timeout_s: float = field(default=120.0, metadata={"help": "litellm: per-attempt timeout in seconds."})
+    timeout_s: float = field(
+        default=600.0,
+        metadata={
+            "help": "litellm: per-attempt timeout in seconds; one attempt is a whole non-streaming "
+            "generation, so leave room for long reasoning (8k tokens at 20 tok/s is 400 s)."
+        },
+    )
     max_retries: int = field(
         default=5,
         metadata={
