@@ -345,3 +345,11 @@ def test_litellm_debug_output_never_shows_the_key() -> None:
     output = proc.stdout + proc.stderr
     assert "POST" in output or "Request" in output  # debug output was really produced
     assert SECRET not in output
+
+
+def test_a_response_without_choices_is_flagged_not_raised() -> None:
+    import litellm
+
+    llm = LiteLLMBackend(BackendConfig(kind="litellm", model="openai/x", api_base="http://127.0.0.1:9/v1"))
+    done = llm._to_completion(litellm.ModelResponse(choices=[]), retries=0)
+    assert done.message.parse_error == "the provider returned no choices" and done.usage.prompt_tokens == 0

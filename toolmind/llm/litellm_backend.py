@@ -237,13 +237,16 @@ class LiteLLMBackend:
     # -- response ----------------------------------------------------------------------------------
 
     def _to_completion(self, response: Any, retries: int) -> Completion:
-        choice = response.choices[0]
-        raw = choice.message
-        content = raw.content or ""
-        # Servers (and litellm, which splits a leading think block out of content) keep the newlines
-        # around the reasoning; the Qwen3 template strips them, and so does `toolmind.chat.parse`.
-        reasoning = (getattr(raw, "reasoning_content", None) or "").strip("\n") or None
-        message = self._to_message(content, reasoning, raw.tool_calls)
+        content = ""
+        if not response.choices:  # a provider glitch, reported like undecodable output
+            message = Message(role="assistant", parse_error="the provider returned no choices")
+        else:
+            raw = response.choices[0].message
+            content = raw.content or ""
+            # Servers (and litellm, which splits a leading think block out of content) keep the newlines
+            # around the reasoning; the Qwen3 template strips them, and so does `toolmind.chat.parse`.
+            reasoning = (getattr(raw, "reasoning_content", None) or "").strip("\n") or None
+            message = self._to_message(content, reasoning, raw.tool_calls)
         usage = Usage()
         if response.usage is not None:
             usage.prompt_tokens = response.usage.prompt_tokens or 0
