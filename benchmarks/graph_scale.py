@@ -179,6 +179,51 @@ def default_pool_goals(n_chains: int, embedder: str, cache_dir: str) -> dict[str
     return {"embedder": embedder, "edges": graph.number_of_edges(), **stats}
 
 
+def _field_of(text: str) -> str:
+    """The vocabulary field behind a default-pool parameter text (alias prefix and default removed)."""
+    desc = text.split("description: ", 1)[1].rsplit(" type:", 1)[0]
+    if ": " in desc and desc.index(": ") < 30:
+        desc = desc.split(": ", 1)[1]
+    return desc.split(" Defaults to")[0].strip()
+
+
+def calibrate(embedder: str, cache_dir: str) -> None:
+    """Precision/recall of output->input parameter pairs on the default pool, for thresholds and margins.
+
+    Truth: both parameters use the same vocabulary field (strict: `start_date` -> `date` counts as wrong),
+    so precision is a lower bound. Exact search, no type check, no top-k: the raw similarity criterion.
+    """
+    import numpy as np
+
+    from toolmind.graph.embed import EmbeddingCache, embed_texts, make_embedder
+    from toolmind.graph.params import input_params, output_params
+    from toolmind.tools.pool import load_default_pool
+
+    tools = load_default_pool()
+    ins, outs = input_params(tools), output_params(tools)
+    emb = make_embedder(embedder)
+    vecs, _ = embed_texts(
+        outs.text + ins.text, emb, EmbeddingCache(cache_dir, emb.name) if cache_dir else None
+    )
+    sim = vecs[: len(outs)] @ vecs[len(outs) :].T
+    sim[np.asarray(outs.tool)[:, None] == np.asarray(ins.tool)[None, :]] = -1.0
+    o_field = np.array([_field_of(t) for t in outs.text])
+    i_field = np.array([_field_of(t) for t in ins.text])
+    truth = o_field[:, None] == i_field[None, :]
+    truth &= sim > -1.0
+    best = np.minimum(sim.max(1, keepdims=True), sim.max(0, keepdims=True))
+    print(f"\n{embedder}: {truth.sum()} true pairs among {len(outs)} outputs x {len(ins)} inputs")
+    print(f"{'threshold':>9} {'margin':>6} {'precision':>9} {'recall':>6} {'pairs':>7}")
+    grid = [0.40, 0.45, 0.50, 0.55, 0.62] if embedder == "lexical" else [0.65, 0.70, 0.75, 0.80, 0.85]
+    for thr in grid:
+        for margin in (1.0, 0.2, 0.1):
+            pred = (sim >= thr) & (sim >= best - margin)
+            tp = int((pred & truth).sum())
+            print(
+                f"{thr:>9} {margin:>6} {tp / max(int(pred.sum()), 1):>9.3f} {tp / truth.sum():>6.3f} {int(pred.sum()):>7}"
+            )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="*", default=[1000, 5000, 20000], help="lexical pool sizes")
@@ -187,6 +232,7 @@ def main() -> None:
     )
     p.add_argument("--chains", type=int, default=1000, help="chains sampled for the default-pool goals")
     p.add_argument("--batch-size", type=int, default=128, help="MiniLM batch size")
+    p.add_argument("--calibrate", action="store_true", help="threshold/margin sweep on the default pool only")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--size", type=int, help=argparse.SUPPRESS)
     p.add_argument("--embedder", help=argparse.SUPPRESS)
@@ -194,6 +240,11 @@ def main() -> None:
     args = p.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.calibrate:
+        with tempfile.TemporaryDirectory(prefix="tm-emb-") as cache:
+            for embedder in ("lexical", "minilm"):
+                calibrate(embedder, cache)
         return
 
     rows = []

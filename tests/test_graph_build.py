@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +237,9 @@ def test_embedding_cache_hits_and_matches(tmp_path: Path) -> None:
             return super().embed(texts, progress)
 
     emb = Counting(dim=64)
-    texts = ["alpha beta", "gamma", "alpha beta"]
+    # A text whose raw SHA-1 ends in a NUL byte (numpy byte strings would drop it): a real regression.
+    nul = next(f"t{i}" for i in range(10_000) if hashlib.sha1(f"t{i}".encode()).digest()[-1] == 0)
+    texts = ["alpha beta", nul, "alpha beta"]
     first, hits = embed_texts(texts, emb, EmbeddingCache(tmp_path, emb.name))
     assert hits == 0 and Counting.calls == 2 and np.allclose(first[0], first[2])
     again, hits = embed_texts(texts, emb, EmbeddingCache(tmp_path, emb.name))

@@ -176,7 +176,7 @@ def build_graph(
     outs = output_params(tools, nested=cfg.nested_outputs)
     stats.inputs, stats.outputs = len(ins), len(outs)
 
-    embedder = make_embedder(cfg.embedder, cfg.lexical_dim, cfg.batch_size)
+    embedder = make_embedder(cfg.embedder, cfg.lexical_dim, cfg.batch_size, cfg.device)
     cache = None
     if embedder.cacheable and cfg.cache_dir != "":
         cache = EmbeddingCache(cfg.cache_dir or default_cache_dir(), embedder.name)

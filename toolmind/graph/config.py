@@ -67,6 +67,10 @@ class GraphConfig:
     ivf_probe: int = field(default=12, metadata={"help": "IVF: clusters searched per output parameter."})
     lexical_dim: int = field(default=256, metadata={"help": "Dimension of the hashed lexical embedding."})
     batch_size: int = field(default=128, metadata={"help": "MiniLM encoding batch size."})
+    device: str = field(
+        default="auto",
+        metadata={"help": "MiniLM device: 'cpu', 'cuda', 'cuda:1', ... or 'auto' (cuda if available)."},
+    )
     cache_dir: str | None = field(
         default=None,
         metadata={

@@ -120,8 +120,9 @@ class MiniLMEmbedder:
     cacheable = True
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self, batch_size: int = 128) -> None:
+    def __init__(self, batch_size: int = 128, device: str = "auto") -> None:
         self.batch_size = batch_size
+        self.device = device
         self._model: Any = None
         self._tokenizer: Any = None
 
@@ -144,7 +145,11 @@ class MiniLMEmbedder:
         path = self.model_dir()
         log.info("loading MiniLM from %s", path)
         self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self._model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        import torch
+
+        if self.device == "auto":
+            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self._model = AutoModel.from_pretrained(path, local_files_only=True).eval().to(self.device)
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
@@ -164,26 +169,28 @@ class MiniLMEmbedder:
                     max_length=128,
                     return_tensors="pt",
                 )
+                batch = batch.to(self.device)
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                out[ids] = pooled.float().numpy()
+                out[ids] = pooled.float().cpu().numpy()
                 if progress:
                     progress(len(ids))
         return _normalize(out)
 
 
-def make_embedder(name: str, lexical_dim: int = 256, batch_size: int = 128) -> Embedder:
+def make_embedder(name: str, lexical_dim: int = 256, batch_size: int = 128, device: str = "auto") -> Embedder:
     """The embedder named `name` ('minilm' or 'lexical')."""
     if name == "minilm":
-        return MiniLMEmbedder(batch_size=batch_size)
+        return MiniLMEmbedder(batch_size=batch_size, device=device)
     if name == "lexical":
         return LexicalEmbedder(dim=lexical_dim)
     raise ValueError(f"unknown embedder {name!r}; choose 'minilm' or 'lexical'")
 
 
 def text_key(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8")).digest()
+    # Hex, not the raw digest: numpy "S" arrays drop trailing NUL bytes, which would corrupt raw keys.
+    return hashlib.sha1(text.encode("utf-8")).hexdigest().encode("ascii")
 
 
 class EmbeddingCache:
@@ -218,7 +225,7 @@ class EmbeddingCache:
         if not texts:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        keys = np.array([text_key(t) for t in texts], dtype="S20")
+        keys = np.array([text_key(t) for t in texts], dtype="S40")
         n = len(list(self.dir.glob("shard-*.npz")))
         tmp = self.dir / f".shard-{n:05d}.tmp.npz"
         np.savez(tmp, keys=keys, vecs=vecs.astype(np.float32))
