@@ -248,9 +248,10 @@ class LiteLLMBackend:
             reasoning = (getattr(raw, "reasoning_content", None) or "").strip("\n") or None
             message = self._to_message(content, reasoning, raw.tool_calls)
         usage = Usage()
-        if response.usage is not None:
-            usage.prompt_tokens = response.usage.prompt_tokens or 0
-            usage.completion_tokens = response.usage.completion_tokens or 0
+        counted = getattr(response, "usage", None)  # absent when the provider sent none
+        if counted is not None:
+            usage.prompt_tokens = counted.prompt_tokens or 0
+            usage.completion_tokens = counted.completion_tokens or 0
         usage.cost_usd = float(response._hidden_params.get("response_cost") or 0.0)
         self.calls += 1
         self.usage.add(usage)
