@@ -107,3 +107,17 @@ def test_parse_and_decode() -> None:
     assert decode_execute_calls('<tool_call>\n{"name": "f", "arguments": "{\\"y\\": 2}"}\n</tool_call>') == [
         {"name": "f", "arguments": {"y": 2}}
     ]
+
+
+def test_eval_configs_are_valid() -> None:
+    import yaml
+
+    from toolmind.eval.bfcl.runner import BFCLConfig
+
+    paths = sorted((Path(__file__).parents[1] / "evals" / "bfcl_v4").glob("*.yaml"))
+    assert len(paths) >= 4
+    for path in paths:
+        cfg = BFCLConfig(**yaml.safe_load(path.read_text()))
+        assert resolve_categories(cfg.categories), path
+    with pytest.raises(ValueError, match="backend"):
+        BFCLConfig(model="m", out="o", backend="ollama")
