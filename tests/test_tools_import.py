@@ -248,3 +248,28 @@ def test_unknown_format_and_missing_path(tmp_path: Path) -> None:
 )
 def test_parse_type(raw: object, schema: dict[str, object], optional: bool) -> None:
     assert parse_type(raw, "p") == (schema, optional)
+
+
+def test_cli_import_reports_skips_and_completes(tmp_path: Path) -> None:
+    from toolmind.cli import main
+    from toolmind.schema import read_jsonl
+
+    src = _write_jsonl(
+        tmp_path / "glaive.jsonl",
+        [
+            {
+                "system": "SYSTEM: functions -\n"
+                + json.dumps(
+                    {"name": "lookup_order", "parameters": {"type": "object", "properties": {"order_id": {}}}}
+                ),
+                "chat": "",
+            },
+            {"system": 42, "chat": ""},
+        ],
+    )
+    out = tmp_path / "pool.jsonl"
+    assert main(["tools", "import", "--in", str(src), "--out", str(out), "--complete", "rules"]) == 0
+    (tool,) = read_jsonl(out, ToolSpec, strict=True).records
+    assert tool.function.parameters["properties"]["order_id"]["type"] == "string"
+    assert tool.returns and tool.returns["properties"]
+    assert main(["tools", "stats", "--tools", str(out)]) == 0
