@@ -73,12 +73,20 @@ class TransformersGenerator:
     """Local checkpoint through `toolmind.llm.transformers_backend` (batched greedy decoding)."""
 
     def __init__(
-        self, model: str, *, max_new_tokens: int, device: str = "cpu", dtype: str = "float32"
+        self,
+        model: str,
+        *,
+        max_new_tokens: int,
+        device: str = "cpu",
+        dtype: str = "float32",
+        batch_size: int = 8,
     ) -> None:
         from toolmind.llm.config import BackendConfig
         from toolmind.llm.transformers_backend import TransformersBackend
 
-        cfg = BackendConfig(kind="transformers", model=model, device=device, dtype=dtype)
+        cfg = BackendConfig(
+            kind="transformers", model=model, device=device, dtype=dtype, batch_size=batch_size
+        )
         self.backend = TransformersBackend.from_config(cfg)
         self.max_new_tokens = max_new_tokens
         self.name = f"transformers:{model}"
@@ -145,7 +153,14 @@ class LiteLLMGenerator:
         from toolmind.llm.litellm_backend import LiteLLMBackend
 
         cfg = BackendConfig(
-            kind="litellm", model=model, api_base=api_base, concurrency=concurrency, max_tokens=max_new_tokens
+            kind="litellm",
+            model=model,
+            api_base=api_base,
+            concurrency=concurrency,
+            max_tokens=max_new_tokens,
+            # Thinking off is sent as chat_template_kwargs (vLLM/SGLang); on is the servers' default, so
+            # nothing is sent and hosted providers never see an unknown parameter.
+            enable_thinking=None if thinking else False,
         )
         self.backend = LiteLLMBackend(cfg)
         self.thinking = thinking

@@ -92,7 +92,11 @@ def make_generator(cfg: BFCLConfig) -> Generator:
 
     if cfg.backend == "transformers":
         return g.TransformersGenerator(
-            cfg.model, max_new_tokens=cfg.max_new_tokens, device=cfg.device, dtype=cfg.dtype
+            cfg.model,
+            max_new_tokens=cfg.max_new_tokens,
+            device=cfg.device,
+            dtype=cfg.dtype,
+            batch_size=cfg.batch_size,
         )
     if cfg.backend == "vllm":
         return g.VLLMGenerator(cfg.model, max_new_tokens=cfg.max_new_tokens)
