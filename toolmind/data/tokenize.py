@@ -188,6 +188,27 @@ def _batches(items: Iterable[Trajectory], size: int) -> Iterator[list[Trajectory
         yield batch
 
 
+def encode_pieces(
+    tokenizer: Any, pieces_per_sample: Sequence[Sequence[Piece]]
+) -> list[tuple[list[int], list[int]]]:
+    """(input_ids, labels) per sample: every piece tokenized in one batched call, labels copied from the
+    ids of labelled pieces and -100 elsewhere."""
+    texts = [text for pieces in pieces_per_sample for text, _ in pieces]
+    encoded: Sequence[list[int]] = tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+    out: list[tuple[list[int], list[int]]] = []
+    position = 0
+    for pieces in pieces_per_sample:
+        input_ids: list[int] = []
+        labels: list[int] = []
+        for _text, labelled in pieces:
+            ids = encoded[position]
+            position += 1
+            input_ids.extend(ids)
+            labels.extend(ids if labelled else [IGNORE_INDEX] * len(ids))
+        out.append((input_ids, labels))
+    return out
+
+
 def iter_samples(
     trajectories: Iterable[Trajectory], tokenizer: Any, config: TokenizeConfig, stats: TokenizeStats
 ) -> Iterator[Sample]:
@@ -205,19 +226,8 @@ def iter_samples(
                 stats.skipped_no_trainable += 1
                 stats.skip("no_trainable_turn", trajectory.id)
             planned.extend((trajectory.id, pieces, turns, fmt) for pieces, turns, fmt in cut)
-        texts = [text for _, pieces, _, _ in planned for text, _ in pieces]
-        encoded: Sequence[list[int]] = (
-            tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
-        )
-        position = 0
-        for record_id, pieces, turns, fmt in planned:
-            input_ids: list[int] = []
-            labels: list[int] = []
-            for _text, labelled in pieces:
-                ids = encoded[position]
-                position += 1
-                input_ids.extend(ids)
-                labels.extend(ids if labelled else [IGNORE_INDEX] * len(ids))
+        encoded = encode_pieces(tokenizer, [pieces for _, pieces, _, _ in planned])
+        for (record_id, _pieces, turns, fmt), (input_ids, labels) in zip(planned, encoded, strict=True):
             if config.max_length is not None and len(input_ids) > config.max_length:
                 where = f"record {record_id!r} turn(s) {turns}"
                 if config.overlong_policy == "error":
