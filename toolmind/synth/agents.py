@@ -32,6 +32,7 @@ def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(PROMPTS)),
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # prompts are package data: no stat() per render
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
@@ -41,6 +42,12 @@ def _env() -> jinja2.Environment:
 def render_prompt(name: str, **values: Any) -> str:
     """Render `prompts/<name>.jinja`."""
     return _env().get_template(f"{name}.jinja").render(**values).strip()
+
+
+@lru_cache(maxsize=8)
+def fixed_prompt(name: str) -> str:
+    """A prompt without variables (the assistant's system prompt), rendered once."""
+    return render_prompt(name)
 
 
 @dataclass
@@ -126,10 +133,14 @@ def _user_view(conversation: list[Message]) -> list[Message]:
     return out
 
 
+def user_prompt(goal: str, hidden: list[dict[str, Any]]) -> str:
+    """The user simulator's system prompt (rendered once per trajectory)."""
+    return render_prompt("user", goal=goal, hidden_details=hidden, stop_token=USER_STOP_TOKEN)
+
+
 async def user_turn(
-    agent: Agent, plan: Plan, goal: str, hidden: list[dict[str, Any]], conversation: list[Message]
+    agent: Agent, plan: Plan, system: str, conversation: list[Message]
 ) -> tuple[Message, Completion]:
-    system = render_prompt("user", goal=goal, hidden_details=hidden, stop_token=USER_STOP_TOKEN)
     messages = [Message(role="system", content=system), *_user_view(conversation)]
     completion = await agent.complete(messages, {"plan": plan, "conversation": conversation})
     reply = completion.message
@@ -138,7 +149,7 @@ async def user_turn(
 
 
 async def assistant_turn(agent: Agent, plan: Plan, conversation: list[Message]) -> tuple[Message, Completion]:
-    messages = [Message(role="system", content=render_prompt("assistant")), *conversation]
+    messages = [Message(role="system", content=fixed_prompt("assistant")), *conversation]
     completion = await agent.complete(
         messages, {"plan": plan, "conversation": conversation}, tools=plan.tools
     )

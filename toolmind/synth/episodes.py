@@ -73,6 +73,27 @@ def _order_ranges(stated: dict[str, Any]) -> None:
                 stated[key], stated[other] = y, x
 
 
+_GROUPS: dict[
+    tuple[int, int], tuple[list[ToolSpec], dict[str, str], list[tuple[str | None, list[ToolSpec]]]]
+] = {}
+
+
+def _pool_by_domain(pool: list[ToolSpec], domains: dict[str, str]) -> list[tuple[str | None, list[ToolSpec]]]:
+    """The pool grouped by domain, in pool order; computed once per (pool, domains) object pair."""
+    key = (id(pool), id(domains))
+    hit = _GROUPS.get(key)
+    if hit is not None and hit[0] is pool and hit[1] is domains:
+        return hit[2]
+    groups: dict[str | None, list[ToolSpec]] = {}
+    for tool in pool:
+        groups.setdefault(domains.get(tool.function.name), []).append(tool)
+    grouped = list(groups.items())
+    if len(_GROUPS) > 8:
+        _GROUPS.clear()
+    _GROUPS[key] = (pool, domains, grouped)
+    return grouped
+
+
 def _domain_tokens(name: str) -> set[str]:
     return {w for w in words(name) if w not in _GENERIC}
 
@@ -104,7 +125,10 @@ class EpisodeBuilder:
         """Pool tools from other domains than `names` (by the pool's domain table, else by name words)."""
         if self.domains:
             taken = {self.domains.get(n) for n in names}
-            return [t for t in self.pool if t.name not in names and self.domains.get(t.name) not in taken]
+            by_domain = _pool_by_domain(self.pool, self.domains)
+            return [
+                t for d, tools in by_domain for t in tools if d not in taken and t.function.name not in names
+            ]
         tokens = set().union(*(_domain_tokens(n) for n in names)) if names else set()
         return [t for t in self.pool if t.name not in names and not (_domain_tokens(t.name) & tokens)]
 

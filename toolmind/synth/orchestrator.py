@@ -14,7 +14,7 @@ from typing import Any
 
 from toolmind.llm.base import Completion, LLMError, Usage
 from toolmind.schema import USER_STOP_TOKEN, Message, Trajectory
-from toolmind.synth.agents import Agent, assistant_turn, tool_result, user_turn, write_goal
+from toolmind.synth.agents import Agent, assistant_turn, tool_result, user_prompt, user_turn, write_goal
 from toolmind.synth.config import SynthConfig
 from toolmind.synth.plan import Plan
 
@@ -79,8 +79,9 @@ class _Loop:
         goal, hidden, completion, goal_error = await write_goal(agents.goal, plan)
         self.goal = (goal, hidden, goal_error)
         self._spend(completion)
+        system = user_prompt(goal, hidden)
         while True:
-            user, completion = await user_turn(agents.user, plan, goal, hidden, self.messages)
+            user, completion = await user_turn(agents.user, plan, system, self.messages)
             self._spend(completion)
             self._append(user)
             if USER_STOP_TOKEN in user.content:

@@ -61,6 +61,7 @@ class Plan:
     step_calls: dict[int, str]  # chain step -> id of its successful call
     step_tools: dict[int, str]
     links: list[ChainLink] = field(default_factory=list)  # data flow inside the played window
+    _tool_map: dict[str, ToolSpec] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def lines(self) -> list[Line]:
@@ -71,7 +72,10 @@ class Plan:
         return [x for x in self.items if isinstance(x, Act)]
 
     def tool_map(self) -> dict[str, ToolSpec]:
-        return {t.name: t for t in self.tools}
+        """The record's tools by name (built once; plans are not modified after `build_plan`)."""
+        if self._tool_map is None:
+            self._tool_map = {t.function.name: t for t in self.tools}
+        return self._tool_map
 
 
 def trajectory_id(seed: int, chain_id: str) -> str:
