@@ -35,6 +35,7 @@ def test_tiny_checkpoint_end_to_end_and_resume(tiny_qwen3_dir: Path, tmp_path: P
     assert report["not_run"]["multi_turn_base"] == "not requested"
     rows = load_results(result_file(Path(report["result_dir"]), "simple_python"))
     assert len(rows) == 2 and all(isinstance(r["result"], str) for r in rows.values())
+    assert all(r["input_token_count"] > 100 and 0 < r["output_token_count"] <= 8 for r in rows.values())
     again = evaluate(cfg)  # a rerun generates nothing and scores the same
     assert again["generated_entries"] == 0 and again["categories"] == report["categories"]
     key, _ = model_key(cfg.model, cfg.settings())

@@ -91,9 +91,29 @@ class TransformersGenerator:
         self.max_new_tokens = max_new_tokens
         self.name = f"transformers:{model}"
 
+    def _budget(self, prompt_tokens: int) -> int:
+        """Official budget: min(cap, context - prompt - 2); 1000 when the prompt is already too long."""
+        ctx = getattr(self.backend.model.config, "max_position_embeddings", None)
+        if ctx is None:
+            return self.max_new_tokens
+        if ctx < prompt_tokens + 2:
+            return min(self.max_new_tokens, 1000)
+        return max(1, min(self.max_new_tokens, ctx - prompt_tokens - 2))
+
     def generate(self, batch: list[GenRequest]) -> list[GenOutput]:
-        texts = self.backend.generate_texts([r.prompt for r in batch], self.max_new_tokens)
-        return [GenOutput(text=t) for t in texts]
+        lengths = [
+            len(self.backend.tokenizer(r.prompt, add_special_tokens=False)["input_ids"]) for r in batch
+        ]
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(lengths):
+            groups.setdefault(self._budget(n), []).append(i)
+        outs: list[GenOutput] = [GenOutput("")] * len(batch)
+        for budget, idx in groups.items():
+            texts = self.backend.generate_texts([batch[i].prompt for i in idx], budget)
+            for i, text in zip(idx, texts, strict=True):
+                generated = len(self.backend.tokenizer(text, add_special_tokens=False)["input_ids"])
+                outs[i] = GenOutput(text=text, prompt_tokens=lengths[i], completion_tokens=generated)
+        return outs
 
 
 class VLLMGenerator:
