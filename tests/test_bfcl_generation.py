@@ -202,3 +202,21 @@ def test_litellm_endpoint_native_tool_calls(tmp_path: Path) -> None:
     mt = load_results(result_file(Path(report["result_dir"]), "multi_turn_base"))
     assert all(turn[-1] == "done" for row in mt.values() for turn in row["result"])
     assert any(m["role"] == "tool" for body in sent for m in body["messages"])
+
+
+def test_result_files_resume_and_refuse_foreign_dirs(tmp_path: Path) -> None:
+    run_dir = open_run_dir(tmp_path, "model-a", {"thinking": True})
+    path = result_file(run_dir, "simple_python")
+    append_results(path, [{"id": "simple_python_1", "result": "x"}])
+    with path.open("a") as fh:
+        fh.write('{"id": "simple_python_2", "res')  # killed mid-line
+    assert list(load_results(path)) == ["simple_python_1"]
+    assert path.read_text().count("\n") == 1
+    with path.open("a") as fh:
+        fh.write("not json\n" + json.dumps({"id": "simple_python_3", "result": ""}) + "\n")
+    with pytest.raises(ValueError, match=r"BFCL_v4_simple_python_result.json:2: invalid JSON"):
+        load_results(path)
+    manifest = run_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace("model-a", "model-b"))
+    with pytest.raises(RuntimeError, match="different model"):
+        open_run_dir(tmp_path, "model-a", {"thinking": True})
