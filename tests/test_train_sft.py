@@ -110,6 +110,15 @@ def test_lora_multi_turn_trains_an_adapter(tiny_qwen3_dir: Path, train_dir: Path
     adapter = json.loads((out / "adapter_config.json").read_text())
     assert adapter["r"] == 8 and (out / "adapter_model.safetensors").is_file()
     assert (out / "chat_template.jinja").is_file()
+    # The merged copy is a plain checkpoint: full weights whose MLPs moved, tokenizer and template.
+    merged = Path(summary["merged_dir"])
+    assert merged == out / "merged" and (merged / "chat_template.jinja").is_file()
+    base, tuned = state(tiny_qwen3_dir), state(merged)
+    assert set(base) == set(tuned)
+    assert not torch.equal(
+        base["model.layers.0.mlp.up_proj.weight"], tuned["model.layers.0.mlp.up_proj.weight"]
+    )
+    assert torch.equal(base["model.norm.weight"], tuned["model.norm.weight"])  # not a LoRA target
 
 
 def test_padding_free_batch_has_the_same_loss_as_padded(tiny_qwen3_dir: Path, tiny_tokenizer: Any) -> None:

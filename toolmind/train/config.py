@@ -73,6 +73,14 @@ class ScriptArguments:
             "Qwen3 template (toolmind/chat/templates/qwen3.jinja), the one the training text is rendered with."
         },
     )
+    merge_lora: bool = field(
+        default=True,
+        metadata={
+            "help": "With use_peft: also save the base model with the trained adapter merged in, under "
+            "<output_dir>/merged (full weights + tokenizer + chat template, what evaluation loads). "
+            "Skipped under ZeRO-3."
+        },
+    )
     accelerate_config: str | None = field(
         default=None,
         metadata={

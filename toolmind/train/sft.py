@@ -175,8 +175,14 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         logger.info("resuming from %s", resume)
     result = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(training_args.output_dir)
+    merged = None
+    if model_args.use_peft and script_args.merge_lora:
+        from toolmind.train.lora import save_merged
+
+        merged = save_merged(trainer, tokenizer, training_args.output_dir)
     summary: dict[str, Any] = {
         "output_dir": training_args.output_dir,
+        "merged_dir": str(merged) if merged else None,
         "resumed_from": resume,
         "train_samples": len(train_dataset),
         "data": {
