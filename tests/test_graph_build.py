@@ -260,3 +260,52 @@ def test_ivf_search_agrees_with_exact_on_the_default_pool() -> None:
     e, i = set(exact.edges), set(ivf.edges)
     assert len(e & i) / len(e) >= 0.95
     assert len(i - e) / len(i) <= 0.05
+
+
+@pytest.mark.parametrize(
+    ("path", "entity"),
+    [
+        ("hotel_id", "hotel"),
+        ("hotels[].hotel_id", "hotel"),
+        ("room_booking_id", "booking"),
+        ("userIds", "user"),
+        ("id", ""),
+        ("order_ids", "order"),
+        ("valid", None),
+        ("paid", None),
+        ("city", None),
+    ],
+)
+def test_id_entity(path: str, entity: str | None) -> None:
+    from toolmind.graph.params import id_entity
+
+    assert id_entity(path) == entity
+
+
+def test_identifier_guard_blocks_ids_of_other_entities() -> None:
+    tools = [
+        _tool(
+            "book_room",
+            "Book a room.",
+            {"date": ("string", "Date.")},
+            {"room_booking_id": ("string", "Identifier of the room booking.")},
+        ),
+        _tool(
+            "get_hotel_info",
+            "Hotel info.",
+            {"hotel_id": ("string", "Identifier of the hotel.")},
+            {"name": ("string", "Hotel name.")},
+        ),
+        _tool(
+            "cancel_room_booking",
+            "Cancel.",
+            {"booking_id": ("string", "Identifier of the booking.")},
+            {"ok": ("boolean", "Done.")},
+        ),
+    ]
+    cfg = GraphConfig(embedder="lexical", threshold=0.3, margin=1.0)
+    edges = set(build_graph(tools, cfg).edges)
+    assert ("book_room", "cancel_room_booking") in edges
+    assert ("book_room", "get_hotel_info") not in edges
+    cfg.id_threshold = 0.0
+    assert ("book_room", "get_hotel_info") in set(build_graph(tools, cfg).edges)

@@ -24,7 +24,7 @@ import numpy as np
 
 from toolmind.graph.config import GraphConfig, to_dict
 from toolmind.graph.embed import EmbeddingCache, default_cache_dir, embed_texts, make_embedder
-from toolmind.graph.params import input_params, output_params
+from toolmind.graph.params import ANY_ID, NOT_ID, id_codes, input_params, output_params
 from toolmind.graph.search import exact_chunks, ivf_chunks, n_clusters
 from toolmind.schema import ToolSpec
 
@@ -81,12 +81,15 @@ def candidate_pairs(
     in_mask: np.ndarray,
     cfg: GraphConfig,
     progress: BuildProgress | None = None,
+    ids: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(output index, input index, similarity) of every kept parameter pair, computed blockwise.
 
     A pair is kept when its similarity passes the threshold, its types are compatible, it joins two
     different tools, it lies within the margin of the best pair of its output or its input (relative
-    criterion: "the best available match", not just "similar enough"), and it is among the `top_k` best
+    criterion: "the best available match", not just "similar enough"), it passes the identifier guard
+    (`ids`: entity codes from `params.id_codes`; ids of different entities, or an id on one side only, need
+    `id_threshold`), and it is among the `top_k` best
     pairs of its output parameter. Each search chunk keeps at most 4 x top_k pairs per output before the
     margin is applied, so memory is bounded by outputs x top_k x chunks an output appears in.
     """
@@ -116,6 +119,12 @@ def candidate_pairs(
     outs, ins, sims = [], [], []
     for r, c, s, done in chunks:
         other = out_tool[r] != in_tool[c]  # types were matched by the search already
+        if ids is not None:
+            eo, ei = ids[0][r], ids[1][c]
+            odd = ((eo != NOT_ID) & (ei != NOT_ID) & ((eo != ei) | (eo == ANY_ID))) | (
+                (eo == NOT_ID) != (ei == NOT_ID)
+            )
+            other &= ~odd | (s >= cfg.id_threshold)
         r, c, s = _top_per_row(r[other], c[other], s[other], 4 * cfg.top_k)
         outs.append(r)
         ins.append(c)
@@ -193,8 +202,9 @@ def build_graph(
     t1 = time.perf_counter()
     out_tool, out_code = outs.arrays()
     in_tool, in_mask = ins.arrays()
+    ids = id_codes(outs.path, ins.path)
     o, i, s = candidate_pairs(
-        emb[: len(outs)], out_tool, out_code, emb[len(outs) :], in_tool, in_mask, cfg, progress
+        emb[: len(outs)], out_tool, out_code, emb[len(outs) :], in_tool, in_mask, cfg, progress, ids
     )
     stats.candidates = len(o)
     src, dst = out_tool[o], in_tool[i]

@@ -44,6 +44,13 @@ class GraphConfig:
         default=True,
         metadata={"help": "Only link parameters of compatible JSON types (integer->number etc.)."},
     )
+    id_threshold: float = field(
+        default=0.9,
+        metadata={
+            "help": "Identifier guard: a pair where only one side is an id (`*_id`), or both name different "
+            "entities (`room_id` vs `hotel_id`), needs at least this similarity; > 1 = such pairs never link."
+        },
+    )
     nested_outputs: bool = field(
         default=True,
         metadata={"help": "Also use fields nested in returned objects/lists (e.g. flights[].flight_id)."},
@@ -118,6 +125,13 @@ class ChainConfig:
     )
     independent_prob: float = field(
         default=0.05, metadata={"help": "Chance per step to add an unrelated tool (an independent call)."}
+    )
+    specificity_power: float = field(
+        default=1.0,
+        metadata={
+            "help": "Next-step weight ~ (tools feeding the linked input) ^ -power: > 0 prefers specific links "
+            "(ids) over generic ones (dates, currencies); 0 = similarity only."
+        },
     )
     extra_links: int = field(
         default=2,

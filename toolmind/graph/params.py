@@ -8,6 +8,7 @@ chain picks one element of a returned list and passes its field on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,3 +126,39 @@ def output_params(tools: list[ToolSpec], nested: bool = True) -> ParamTable:
         if isinstance(props, dict):
             _walk_outputs(table, i, "", props, 0, nested)
     return table
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+_ID = re.compile(r"^(?P<stem>.*?)_?(?:id|ids|uuid)$")
+NOT_ID, ANY_ID = -1, -2
+
+
+def id_entity(path: str) -> str | None:
+    """The entity an identifier parameter names (`room_booking_id` -> 'booking', `userIds` -> 'user'),
+    '' for a bare `id`, None when the parameter is not an identifier."""
+    leaf = _CAMEL.sub(r"_\1", path.split(".")[-1].replace("[]", "")).lower()
+    if leaf not in ("id", "ids", "uuid") and not leaf.endswith(("_id", "_ids", "_uuid")):
+        return None
+    match = _ID.match(leaf)
+    if match is None:
+        return None
+    stem = match.group("stem").strip("_").split("_")[-1]
+    if not stem:
+        return ""
+    return stem[:-1] if stem.endswith("s") and len(stem) > 3 else stem
+
+
+def id_codes(out_paths: list[str], in_paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Integer entity codes per output and input parameter (NOT_ID, ANY_ID for a bare `id`, or >= 0)."""
+    codes: dict[str, int] = {}
+
+    def code(path: str) -> int:
+        ent = id_entity(path)
+        if ent is None:
+            return NOT_ID
+        return ANY_ID if ent == "" else codes.setdefault(ent, len(codes))
+
+    return (
+        np.fromiter((code(p) for p in out_paths), dtype=np.int64, count=len(out_paths)),
+        np.fromiter((code(p) for p in in_paths), dtype=np.int64, count=len(in_paths)),
+    )

@@ -4,8 +4,9 @@ A chain grows from a start tool: each step follows an edge out of the last step 
 `branch_prob`, out of an earlier step, which gives calls with no dependency between them: parallel
 candidates), occasionally adds an unrelated tool (`independent_prob`), and stops at a target length
 drawn uniformly from [min_length, max_length] or when no edge is left. Next tools are drawn with weight
-`score x specificity / (1 + visits)`: specificity favours links into inputs few tools can feed (an
-`order_id`) over generic ones (a `currency`), and the visit term spreads chains over the whole pool.
+`score x specificity / (1 + visits)`: specificity = (number of tools feeding that input) ^ -power favours
+links into inputs few tools can feed (an `order_id`) over generic ones (a `currency`, a `date`), so chains
+follow real data flow; the visit term spreads chains over the whole pool.
 Tools that reached `max_visits` are not used again. The same graph, seed and config give the same chains.
 """
 
@@ -38,7 +39,7 @@ class _Walker:
         for _, v, a in self.graph.edges(data=True):
             feeders[(v, a.get("dst_param", ""))] += 1
         for u, v, a in self.graph.edges(data=True):
-            spec = 1.0 / (1.0 + math.log1p(feeders[(v, a.get("dst_param", ""))]))
+            spec = feeders[(v, a.get("dst_param", ""))] ** -self.cfg.specificity_power
             self.weight[(u, v)] = max(float(a.get("score", 1.0)), 1e-3) * spec
         self.nodes = sorted(self.graph.nodes)
         self.starts = [n for n in self.nodes if self.graph.out_degree(n) > 0] or self.nodes
