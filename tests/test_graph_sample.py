@@ -132,3 +132,36 @@ def test_cli_build_from_import_format_with_scripted_scoring(tmp_path: Path) -> N
     bad.write_text("graph:\n  threshhold: 0.5\n", encoding="utf-8")
     with pytest.raises(ValueError, match="threshhold"):
         main(["graph", "build", "--out", str(out), "--config", str(bad)])
+
+
+class _FailAfter:
+    """Answers '7' for `limit` edges, then fails like a backend whose retries ran out."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.calls = 0
+        self.name = "fixed:seven"
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        from toolmind.llm.base import LLMError
+
+        self.calls += 1
+        if self.calls > self.limit:
+            raise LLMError("server gone")
+        return Completion(message=Message(role="assistant", content="7"), backend="fixed")
+
+
+def test_edge_scoring_resumes_from_its_journal(tmp_path: Path, pool_graph: nx.DiGraph) -> None:
+    from toolmind.llm.base import LLMError
+
+    graph = pool_graph.subgraph(sorted(pool_graph.nodes)[:60]).copy()
+    n_edges = graph.number_of_edges()
+    assert n_edges > 20
+    journal = tmp_path / "edge_scores.jsonl"
+    with pytest.raises(LLMError):
+        score_edges(graph.copy(), _FailAfter(10), cutoff=5, concurrency=1, journal=journal)
+    assert len(journal.read_text().splitlines()) == 10
+    backend = _FailAfter(10_000)
+    report = score_edges(graph, backend, cutoff=5, concurrency=1, journal=journal)
+    assert backend.calls == n_edges - 10
+    assert report.scored == n_edges and report.dropped == 0

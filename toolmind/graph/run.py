@@ -30,6 +30,7 @@ from toolmind.tools.pool import load_default_pool
 from toolmind.tools.pool_build import POOL_FILE
 
 MANIFEST = "manifest.json"
+EDGE_SCORES = "edge_scores.jsonl"  # LLM edge-scoring journal: a rerun resumes from it
 
 
 def load_recipe(path: str | os.PathLike[str] | None) -> tuple[GraphConfig, ChainConfig]:
@@ -109,9 +110,9 @@ def run_build(
         from toolmind.graph.score import score_edges
 
         t1 = time.perf_counter()
-        scoring = dict(
-            score_edges(graph, edge_backend, cfg.llm_cutoff, cfg.llm_concurrency, edge_progress).__dict__
-        )
+        journal = Path(out_dir) / EDGE_SCORES
+        scored = score_edges(graph, edge_backend, cfg.llm_cutoff, cfg.llm_concurrency, edge_progress, journal)
+        scoring = {**scored.__dict__, "journal": str(journal)}
         scoring["backend"] = edge_backend.name
         scoring["seconds"] = round(time.perf_counter() - t1, 3)
     path = save_graph(graph, out_dir)

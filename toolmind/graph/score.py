@@ -5,21 +5,25 @@ one digit judging whether the output really can feed the input (field transitivi
 the two in sequence makes sense for a user (intent coherence). Edges scoring below the cut-off are
 removed; the score is kept on the surviving edges as `llm_score`. An answer with no digit leaves the
 edge unscored and in place (counted in the report), so a flaky model never silently empties the graph.
+Scores are journaled to a JSONL file as they arrive, so scoring a large graph resumes after a kill.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from toolmind.llm.base import ChatRequest, LLMBackend
-from toolmind.schema import Message
+from toolmind.schema import JsonlAppender, Message, repair_tail
 
 log = logging.getLogger(__name__)
 
@@ -79,18 +83,52 @@ def parse_score(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _journal_key(graph: nx.DiGraph, u: str, v: str) -> str:
+    a = graph.edges[u, v]
+    return f"{u}\t{v}\t{a['src_param']}\t{a['dst_param']}"
+
+
+def read_journal(path: Path, backend_name: str) -> dict[str, int | None]:
+    """Scores already obtained from `backend_name` (edge key -> digit or None); other backends' are ignored."""
+    done: dict[str, int | None] = {}
+    if not path.exists():
+        return done
+    repair_tail(path)
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            log.warning("%s:%d: unreadable edge-score record skipped", path, lineno)
+            continue
+        if rec.get("backend") == backend_name:
+            done[str(rec["edge"])] = rec.get("score")
+    return done
+
+
 async def ascore_edges(
     graph: nx.DiGraph,
     backend: LLMBackend,
     cutoff: int = 5,
     concurrency: int = 8,
     progress: Callable[[int], None] | None = None,
+    journal: str | os.PathLike[str] | None = None,
 ) -> EdgeScoreReport:
-    """Score every edge in place; remove those below `cutoff`."""
+    """Score every edge in place; remove those below `cutoff`.
+
+    With `journal` (a JSONL file), each score is appended as soon as it arrives and a rerun reuses the
+    scores already there (same backend name), so an interrupted scoring of a large graph resumes.
+    """
     report = EdgeScoreReport()
     sem = asyncio.Semaphore(concurrency)
+    path = Path(journal) if journal is not None else None
+    scores: dict[str, int | None] = read_journal(path, backend.name) if path is not None else {}
+    edges = list(graph.edges)
+    todo = [(u, v) for u, v in edges if _journal_key(graph, u, v) not in scores]
+    if progress and len(edges) > len(todo):
+        progress(len(edges) - len(todo))
+    appender = JsonlAppender(path) if path is not None else None
 
-    async def one(u: str, v: str) -> tuple[str, str, int | None]:
+    async def one(u: str, v: str) -> None:
         request = ChatRequest(
             messages=[Message(role="user", content=edge_prompt(graph, u, v))],
             temperature=0.0,
@@ -100,12 +138,22 @@ async def ascore_edges(
         )
         async with sem:
             completion = await backend.complete(request)
+        key = _journal_key(graph, u, v)
+        scores[key] = parse_score(completion.message.content)
+        if appender is not None:
+            appender.append({"edge": key, "score": scores[key], "backend": backend.name})
         if progress:
             progress(1)
-        return u, v, parse_score(completion.message.content)
 
-    results = await asyncio.gather(*(one(u, v) for u, v in list(graph.edges)))
-    for u, v, score in results:
+    try:
+        step = max(concurrency * 32, 256)  # bounded number of pending coroutines on huge graphs
+        for start in range(0, len(todo), step):
+            await asyncio.gather(*(one(u, v) for u, v in todo[start : start + step]))
+    finally:
+        if appender is not None:
+            appender.close()
+    for u, v in edges:
+        score = scores.get(_journal_key(graph, u, v))
         if score is None:
             report.unscored += 1
             continue
@@ -126,6 +174,7 @@ def score_edges(
     cutoff: int = 5,
     concurrency: int = 8,
     progress: Callable[[int], None] | None = None,
+    journal: str | os.PathLike[str] | None = None,
 ) -> EdgeScoreReport:
     """Synchronous wrapper of `ascore_edges`."""
-    return asyncio.run(ascore_edges(graph, backend, cutoff, concurrency, progress))
+    return asyncio.run(ascore_edges(graph, backend, cutoff, concurrency, progress, journal))
