@@ -86,6 +86,7 @@ def test_toolace_fixture_tools_in_system_prompt(tmp_path: Path) -> None:
             "required": ["symbol"],
         },
         "required": None,
+        "results": {"type": "dict", "properties": {"price": {"type": "float", "description": "Last price."}}},
     }
     system = (
         "You are an expert in composing functions. You are given a question and a set of possible "
@@ -99,6 +100,10 @@ def test_toolace_fixture_tools_in_system_prompt(tmp_path: Path) -> None:
     assert tool.name == "Get_Stock_Price"
     assert tool.function.parameters["type"] == "object"
     assert tool.function.parameters["required"] == ["symbol"]
+    assert tool.returns == {
+        "type": "object",
+        "properties": {"price": {"type": "number", "description": "Last price."}},
+    }
 
 
 def test_glaive_fixture_consecutive_objects(tmp_path: Path) -> None:

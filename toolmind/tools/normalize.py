@@ -247,7 +247,8 @@ def to_toolspec(raw: Any) -> ToolSpec:
         )
     parameters = normalize_object(params_raw, f"{name}.parameters", top_level=True)
     _strip_marks(parameters)
-    returns_raw = raw.get("returns", fn.get("returns", fn.get("response")))
+    # Output schemas go by several names: toolmind `returns`, ToolACE `results`, some dumps `response`.
+    returns_raw = raw.get("returns", fn.get("returns", fn.get("results", fn.get("response"))))
     returns = normalize_schema(returns_raw, f"{name}.returns") if isinstance(returns_raw, dict) else None
     try:
         spec = FunctionSpec(name=name, description=str(desc).strip(), parameters=parameters)
