@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--margin", type=float, help="relative margin to the best match (default: per embedder)")
     b.add_argument("--top-k", type=int, help="inputs linked per output parameter")
     b.add_argument("--cache-dir", help="embedding cache folder ('' disables)")
+    b.add_argument("--search", choices=["auto", "exact", "ivf"], help="similarity search (default auto)")
+    b.add_argument("--device", help="MiniLM device: cpu, cuda, ... (default auto)")
     b.add_argument(
         "--complete",
         choices=["rules", "llm", "off"],
@@ -91,6 +93,8 @@ def build_command(args: argparse.Namespace) -> int:
         margin=args.margin,
         top_k=args.top_k,
         cache_dir=args.cache_dir,
+        search=args.search,
+        device=args.device,
         llm_cutoff=args.llm_cutoff,
     )
     if args.llm_score:
