@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from toolmind.llm.base import ChatRequest, LLMBackend
-from toolmind.schema import JsonlAppender, Message, repair_tail
+from toolmind.schema import Message, repair_tail
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,13 @@ async def ascore_edges(
     todo = [(u, v) for u, v in edges if _journal_key(graph, u, v) not in scores]
     if progress and len(edges) > len(todo):
         progress(len(edges) - len(todo))
-    appender = JsonlAppender(path) if path is not None else None
+    # Flushed per line (a killed process loses nothing), fsynced every 1000 lines rather than per line:
+    # a large graph has hundreds of thousands of edges.
+    journal_fh = None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        journal_fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in finally)
+    written = 0
 
     async def one(u: str, v: str) -> None:
         request = ChatRequest(
@@ -140,8 +146,13 @@ async def ascore_edges(
             completion = await backend.complete(request)
         key = _journal_key(graph, u, v)
         scores[key] = parse_score(completion.message.content)
-        if appender is not None:
-            appender.append({"edge": key, "score": scores[key], "backend": backend.name})
+        nonlocal written
+        if journal_fh is not None:
+            journal_fh.write(json.dumps({"edge": key, "score": scores[key], "backend": backend.name}) + "\n")
+            journal_fh.flush()
+            written += 1
+            if written % 1000 == 0:
+                os.fsync(journal_fh.fileno())
         if progress:
             progress(1)
 
@@ -150,8 +161,9 @@ async def ascore_edges(
         for start in range(0, len(todo), step):
             await asyncio.gather(*(one(u, v) for u, v in todo[start : start + step]))
     finally:
-        if appender is not None:
-            appender.close()
+        if journal_fh is not None:
+            os.fsync(journal_fh.fileno())
+            journal_fh.close()
     for u, v in edges:
         score = scores.get(_journal_key(graph, u, v))
         if score is None:
