@@ -1,7 +1,7 @@
 """The embedded default tool pool shipped with the package.
 
-364 tools over 29 domains (travel, hotels, maps, weather, calendar, messaging, files, banking, retail,
-health, sports, ...), written for toolmind from the compact specification in `toolmind/tools/data/`
+390 tools over 31 domains (travel, hotels, maps, weather, calendar, messaging, files, banking, retail,
+health, sports, math, utilities, ...), written for toolmind from the compact specification in `toolmind/tools/data/`
 (see `toolmind.tools.pool_build`). None of them is taken from BFCL or τ-bench, which are test sets.
 """
 
