@@ -80,15 +80,19 @@ class RecordingBackend(LiteLLMBackend):
         return params
 
 
-async def bare(litellm: Any, base_url: str, conc: int, total: int, requests: list[dict[str, Any]]) -> float:
+async def bare(
+    litellm: Any, base_url: str, conc: int, total: int, requests: list[dict[str, Any]]
+) -> tuple[float, float]:
     """Calls/s of `conc` closed-loop workers calling litellm.acompletion directly with the orchestrator's
     own requests (same messages, tools and parameters), replayed in order."""
     counter = iter(range(total))
+    # Fresh objects per call, as a real caller builds them (litellm may mutate what it is given).
+    frozen = [json.dumps(r) for r in requests]
 
     async def worker() -> None:
         for i in counter:
             await litellm.acompletion(
-                **requests[i % len(requests)],
+                **json.loads(frozen[i % len(frozen)]),
                 api_base=base_url,
                 api_key="EMPTY",
                 timeout=60.0,
@@ -96,15 +100,16 @@ async def bare(litellm: Any, base_url: str, conc: int, total: int, requests: lis
                 num_retries=0,
             )
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(conc)))
-    return total / (time.perf_counter() - t0)
+    return total / (time.perf_counter() - t0), (time.process_time() - c0) * 1000 / total
 
 
 async def orchestrated(
     base_url: str, conc: int, trajectories: int, work: Path, backend: LiteLLMBackend | None = None
-) -> tuple[float, float]:
-    """(LLM calls/s, trajectories/s) of a synthesis run with every agent on one litellm backend."""
+) -> tuple[float, float, float]:
+    """(LLM calls/s, trajectories/s, client CPU ms per call) of a synthesis run with every agent on one
+    litellm backend."""
     chains = work / f"chains-{conc}.jsonl"
     chains.write_text(
         "".join(json.dumps({"id": f"c{i}", "tools": ["search_flights"]}) + "\n" for i in range(trajectories)),
@@ -117,13 +122,13 @@ async def orchestrated(
     cfg.situations.distractor_share = 0.0
     backend = backend or LiteLLMBackend(llm)
     out = Path(tempfile.mkdtemp(dir=work))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = await synthesize(cfg, out, backends=dict.fromkeys(ROLES, backend))
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     calls = result.summary["llm_calls"]
     if result.written != trajectories or calls != trajectories * CALLS_PER_TRAJECTORY:
         raise RuntimeError(f"orchestrated run incomplete: {result.summary}")
-    return calls / seconds, trajectories / seconds
+    return calls / seconds, trajectories / seconds, cpu * 1000 / calls
 
 
 def scripted_rate(n: int, work: Path) -> tuple[float, int]:
@@ -161,20 +166,27 @@ def main() -> None:
         asyncio.run(orchestrated(stub.base_url, 1, 1, work, recorder))
         requests = recorder.sent
         asyncio.run(bare(litellm, stub.base_url, 1, len(requests), requests))
-        print(f"stub delay {args.delay * 1000:.0f} ms; median of {args.rounds} alternating rounds")
-        print(f"{'conc':>5} {'bare calls/s':>13} {'toolmind calls/s':>17} {'ratio':>6} {'traj/s':>7}")
+        print(f"stub delay {args.delay * 1000:.0f} ms; {args.rounds} alternating rounds per level, medians")
+        print("client CPU = process time / calls; ratio = median over rounds of toolmind / bare calls/s")
+        print(
+            f"{'conc':>5} | {'bare calls/s':>12} {'CPU ms/call':>11} | {'toolmind calls/s':>16} {'CPU ms/call':>11}"
+            f" | {'ratio':>6} | {'traj/s':>6}"
+        )
         for conc in args.concurrency:
             ideal = conc / args.delay
             total = max(conc * 4, int(ideal * 0.7 * args.seconds))
             trajectories = max(conc, total // CALLS_PER_TRAJECTORY)
-            b, o, tr = [], [], []
+            rows: list[tuple[float, float, float, float, float]] = []
             for _ in range(args.rounds):
-                b.append(asyncio.run(bare(litellm, stub.base_url, conc, total, requests)))
-                calls_s, traj_s = asyncio.run(orchestrated(stub.base_url, conc, trajectories, work))
-                o.append(calls_s)
-                tr.append(traj_s)
-            mb, mo = statistics.median(b), statistics.median(o)
-            print(f"{conc:>5} {mb:>13.1f} {mo:>17.1f} {mo / mb:>6.2f} {statistics.median(tr):>7.1f}")
+                b_rate, b_cpu = asyncio.run(bare(litellm, stub.base_url, conc, total, requests))
+                o_rate, o_traj, o_cpu = asyncio.run(orchestrated(stub.base_url, conc, trajectories, work))
+                rows.append((b_rate, b_cpu, o_rate, o_cpu, o_traj))
+            med = [statistics.median(r[i] for r in rows) for i in range(5)]
+            ratio = statistics.median(r[2] / r[0] for r in rows)
+            print(
+                f"{conc:>5} | {med[0]:>12.1f} {med[1]:>11.2f} | {med[2]:>16.1f} {med[3]:>11.2f} | {ratio:>6.1%}"
+                f" | {med[4]:>6.1f}"
+            )
     with tempfile.TemporaryDirectory() as tmp:
         rate, n = scripted_rate(args.scripted, Path(tmp))
         print(f"scripted backend, default recipe: {n} trajectories at {rate:.0f} trajectories/s")

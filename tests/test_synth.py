@@ -76,16 +76,16 @@ def test_user_turns_end_with_stop(run: tuple[list[Trajectory], dict]) -> None:
         assert t.messages[-1].role == "user" and users[-1].content.endswith(USER_STOP_TOKEN)
         assert all(USER_STOP_TOKEN not in m.content for m in users[:-1])
         assert t.messages[0].role == "user"
-        # the goal is revealed gradually: with several requests, turn 1 does not state every hidden value
-        values = {
-            say(v)
-            for h in t.meta["hidden_details"]
-            for v in h["arguments"].values()
-            if not isinstance(v, bool)
-        }
-        if len(users) > 2 and len(t.meta["hidden_details"]) > 2:
+        # the goal is revealed gradually: separate steps are asked in separate user turns
+        tools = {h["tool"] for h in t.meta["hidden_details"]}
+        bundled = {"parallel", "multi_step"} & set(t.meta["situations"])
+        if len(tools) >= 2 and not bundled and not t.meta["injected_trajectory_defects"]:
             gradual += 1
-            assert any(v not in users[0].content for v in values), t.id
+            askers = set()
+            for i, m in enumerate(t.messages):
+                if m.role == "assistant" and m.tool_calls:
+                    askers.add(max(k for k in range(i) if t.messages[k].role == "user"))
+            assert len(askers) >= 2, t.id
     assert gradual > 20
 
 
