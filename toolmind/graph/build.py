@@ -90,14 +90,14 @@ def candidate_pairs(
     criterion: "the best available match", not just "similar enough"), it passes the identifier guard
     (`ids`: entity codes from `params.id_codes`; ids of different entities, or an id on one side only, need
     `id_threshold`), and it is among the `top_k` best
-    pairs of its output parameter. Each search chunk keeps at most 4 x top_k pairs per output before the
+    pairs of its output parameter. Each search chunk keeps at most 2 x top_k pairs per output before the
     margin is applied, so memory is bounded by outputs x top_k x chunks an output appears in.
     """
     threshold = cfg.resolved_threshold()
     n_out, n_in = out_emb.shape[0], in_emb.shape[0]
     method = search_method(cfg, n_out, n_in)
-    # Per output and chunk, keep enough pairs to survive the same-tool filter and still offer 4 x top_k.
-    keep = 4 * cfg.top_k + int(np.bincount(in_tool).max(initial=0))
+    # Per output and chunk, keep enough pairs to survive the same-tool filter and still offer 2 x top_k.
+    keep = 2 * cfg.top_k + int(np.bincount(in_tool).max(initial=0))
     if method == "exact":
         chunks = exact_chunks(
             out_emb, in_emb, out_code, in_mask, threshold, keep, cfg.block_size, cfg.type_check
@@ -125,7 +125,7 @@ def candidate_pairs(
                 (eo == NOT_ID) != (ei == NOT_ID)
             )
             other &= ~odd | (s >= cfg.id_threshold)
-        r, c, s = _top_per_row(r[other], c[other], s[other], 4 * cfg.top_k)
+        r, c, s = _top_per_row(r[other], c[other], s[other], 2 * cfg.top_k)
         outs.append(r)
         ins.append(c)
         sims.append(s)
