@@ -280,6 +280,7 @@ class _BatchWriter:
         self._pending: list[tuple[JsonlAppender, Any]] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth-writer")
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     def add(self, appender: JsonlAppender, record: Any) -> None:
         self._pending.append((appender, record))
@@ -292,19 +293,20 @@ class _BatchWriter:
     async def _flush(self) -> None:
         batch, self._pending = self._pending, []
         if batch:
-            await asyncio.get_running_loop().run_in_executor(self._pool, self._write, batch)
+            # shielded: cancelling the flusher never cancels a batch that was handed to the thread
+            await asyncio.shield(asyncio.get_running_loop().run_in_executor(self._pool, self._write, batch))
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_INTERVAL_S)
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), FLUSH_INTERVAL_S)
             await self._flush()
 
     async def drain(self) -> None:
-        """Stop the periodic flush and write everything still pending."""
+        """Let the periodic flush finish (never cancel a batch in flight), then write what is left."""
+        self._stop.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
         await self._flush()
 
@@ -315,7 +317,9 @@ class _BatchWriter:
     def __exit__(self, *exc: object) -> None:
         if self._task is not None:
             self._task.cancel()
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True)  # batches already handed over are written
+        batch, self._pending = self._pending, []
+        self._write(batch)  # and so is whatever finished after the last flush
 
 
 async def _one(
