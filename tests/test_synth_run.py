@@ -189,3 +189,13 @@ def test_turn_limit_failure_keeps_a_valid_partial_record(tmp_path: Path) -> None
         assert partial.meta["stop_reason"] == "max_turns" and len(partial.messages) == 4
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "incomplete"
+
+
+def test_high_concurrency_writes_every_finished_record(tmp_path: Path) -> None:
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 300, seed=11)
+    cfg = _config(chains)
+    cfg.concurrency = 64
+    result = asyncio.run(synthesize(cfg, tmp_path / "out"))
+    lines = _lines(tmp_path / "out" / "trajectories.jsonl")
+    assert result.written == len(lines) == len({r["id"] for r in lines}) == 300
+    assert result.summary["missing"] == 0
