@@ -185,3 +185,32 @@ def _chains(tmp_path: Path, pool: list) -> list:
     from test_synth_support import make_chains
 
     return make_chains(pool, 20, seed=3)
+
+
+def test_default_recipe_as_shipped_via_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`toolmind synth --config recipes/synth/default.yaml --out DIR`: chains sampled from the default pool's
+    graph, scripted agents, at least 200 valid trajectories, every situation present in the summary."""
+    from toolmind.cli import main as cli_main
+
+    out = tmp_path / "out"
+    assert cli_main(["synth", "--config", str(RECIPE), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    records = read_jsonl(out / "trajectories.jsonl", Trajectory, strict=True).records
+    assert len(records) >= 200
+    summary = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["failures"] == {} and summary["missing"] == 0
+    for tag in ("single_call", "parallel", "multi_step", "missing_arg", "no_tool_fits", "distractors"):
+        assert summary["situation_share"].get(tag, 0) > 0.03, tag
+        assert tag in printed
+    for t in records:
+        tools = t.tool_by_name()
+        results = _results(t)
+        injected = {e["message_index"] for e in t.meta["injected_errors"]}
+        assert t.messages[-1].role == "user" and t.messages[-1].content.endswith(USER_STOP_TOKEN)
+        for i, m in enumerate(t.messages):
+            for call in m.tool_calls or []:
+                assert call.function.name in tools
+                if "error" not in json.loads(results[call.id]):
+                    assert validate_call(call, tools) is None
+                else:
+                    assert i in injected

@@ -51,6 +51,38 @@ _GENERIC = {
 }
 
 
+def output_field(tool: ToolSpec, name: str) -> dict[str, Any] | None:
+    """The schema of output field `name` anywhere in the tool's `returns` (depth-first), or None."""
+    stack: list[Any] = [tool.returns or {}]
+    while stack:
+        schema = stack.pop()
+        if not isinstance(schema, dict):
+            continue
+        props = schema.get("properties") or {}
+        if isinstance(props.get(name), dict):
+            return dict(props[name])
+        stack.extend(props.values())
+        stack.append(schema.get("items"))
+    return None
+
+
+def linkable(source: dict[str, Any] | None, target: dict[str, Any]) -> bool:
+    """Whether values of output schema `source` are valid for input schema `target`."""
+    if source is None:
+        return False
+    target_enum, source_enum = target.get("enum"), source.get("enum")
+    if isinstance(target_enum, list) and target_enum:
+        return (
+            isinstance(source_enum, list)
+            and bool(source_enum)
+            and set(map(str, source_enum)) <= set(map(str, target_enum))
+        )
+    s, t = norm_type(source), norm_type(target)
+    if s is None or t is None or s == t or (s, t) == ("integer", "number"):
+        return True
+    return t == "string" and s in ("integer", "number")
+
+
 _RANGE = [
     ("start", "end"),
     ("check_in", "check_out"),
@@ -146,7 +178,11 @@ class EpisodeBuilder:
             if not (0 <= src < dst < length):
                 continue
             props = self.specs[names[dst]].function.parameters.get("properties", {})
-            if link.dst_param in props:
+            target = props.get(link.dst_param)
+            source = output_field(self.specs[names[src]], link.src_param)
+            # a link whose values cannot be valid for the input (enum, type) is not data flow the user
+            # would rely on: the parameter is stated by the user instead
+            if isinstance(target, dict) and linkable(source, target):
                 links.setdefault(dst, {}).setdefault(link.dst_param, (src, link.src_param))
         return names, links
 

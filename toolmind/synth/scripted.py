@@ -76,9 +76,20 @@ def assistant_policy(request: ChatRequest) -> Message:
     results = results_by_id(conversation)
     if act.kind == "summary":
         facts: list[str] = []
-        for call_id in act.ids:
+        for call_id, call in zip(act.ids, act.calls, strict=False):
             result = results.get(call_id)
-            if result is not None and not is_error(result):
+            if result is None:
+                continue
+            if is_error(
+                result
+            ):  # an unplanned failure (e.g. a model tool agent): say so, never claim success
+                message = (
+                    result["error"].get("message", "")
+                    if isinstance(result["error"], dict)
+                    else result["error"]
+                )
+                facts.append(f"{call.tool} failed ({str(message).rstrip('.')})")
+            else:
                 facts.extend(ph.facts_of(result, limit=3 if len(act.ids) == 1 else 2))
         reasoning, content = ph.summary(facts, rng)
         return Message(role="assistant", reasoning_content=reasoning, content=content)
