@@ -120,8 +120,10 @@ def token_budget(trajs: list[Trajectory], tokenizer: Any) -> dict[str, float]:
     }
 
 
-def train_throughput(trajs: list[Trajectory], steps: int, batch: int, hidden: int) -> dict[str, float]:
-    """Real tokens per second of SFTTrainer on a random Qwen3 (hidden `hidden`, 4 layers), fp32 CPU."""
+def train_throughput(
+    trajs: list[Trajectory], steps: int, batch: int, hidden: int, layers: int
+) -> dict[str, float]:
+    """Real tokens per second of SFTTrainer on a random Qwen3 (`hidden` wide, `layers` deep), fp32 CPU."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
@@ -132,10 +134,10 @@ def train_throughput(trajs: list[Trajectory], steps: int, batch: int, hidden: in
         trajs, tokenizer, TokenizeConfig(mask_mode="per_turn", max_length=2048)
     )
     rows = [{"input_ids": s.input_ids, "labels": s.labels} for s in samples[: steps * batch]]
-    results: dict[str, float] = {"samples": len(rows), "batch": batch, "hidden": hidden}
+    results: dict[str, float] = {"samples": len(rows), "batch": batch, "hidden": hidden, "layers": layers}
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = build_tiny_qwen3(
-            Path(tmp) / "model", hidden_size=hidden, num_layers=4, tokenizer=tokenizer
+            Path(tmp) / "model", hidden_size=hidden, num_layers=layers, tokenizer=tokenizer
         )
         for name, padding_free in (("padded", False), ("padding_free", True)):
             args = SFTConfig(
@@ -176,6 +178,7 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=20, help="SFT steps per mode (0: skip training)")
     parser.add_argument("--batch", type=int, default=8, help="per-device batch of the training benchmark")
     parser.add_argument("--hidden", type=int, default=256, help="width of the random Qwen3 for training")
+    parser.add_argument("--layers", type=int, default=4, help="depth of the random Qwen3 for training")
     args = parser.parse_args()
 
     from toolmind.testing.qwen_tokenizer import build_qwen_tokenizer
@@ -187,7 +190,7 @@ def main() -> None:
     report["masking"] = masking_cost(trajs, tokenizer)
     report["budget"] = token_budget(trajs, tokenizer)
     if args.train_steps:
-        report["training"] = train_throughput(trajs, args.train_steps, args.batch, args.hidden)
+        report["training"] = train_throughput(trajs, args.train_steps, args.batch, args.hidden, args.layers)
     m, b = report["masking"], report["budget"]
     print(f"conversations: {args.n}; per_turn samples: {m['samples']}; tokens: {m['tokens_plain']}")
     print(f"render (per_turn texts):          {m['render_s']} s")
@@ -202,7 +205,7 @@ def main() -> None:
     if "training" in report:
         t = report["training"]
         print(
-            f"training (random Qwen3 hidden {t['hidden']}, 4 layers, batch {t['batch']}, fp32 CPU): "
+            f"training (random Qwen3 hidden {t['hidden']}, {t['layers']} layers, batch {t['batch']}, fp32 CPU): "
             f"padded {t['padded_tokens_per_s']} tokens/s, padding-free {t['padding_free_tokens_per_s']} tokens/s"
         )
     print(json.dumps(report))
