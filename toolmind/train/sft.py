@@ -122,6 +122,13 @@ def _log_padding(train_dataset: Any, training_args: Any) -> None:
         100 * padded.waste,
         mode,
     )
+    attention = training_args.model_init_kwargs or {}
+    if mode == "padding-free" and "flash" not in str(attention.get("attn_implementation")):
+        logger.info(
+            "padding-free without a flash-attention (varlen) kernel: attention runs over the whole "
+            "concatenated row with a block-diagonal mask, so it pays off only where per-token compute "
+            "dominates attention (see docs/train.md, Performance)"
+        )
 
 
 def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> dict[str, Any]:
@@ -147,7 +154,6 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         eval_dataset, _ = build_sft_dataset(
             script_args.eval_dataset_path, tokenizer, tokenize_config, split="validation"
         )
-    _log_padding(train_dataset, training_args)
     if training_args.padding_free and not training_args.packing:
         # Lengths are already enforced by tokenization (overlong samples skipped, never cut), and TRL
         # refuses padding-free without packing while max_length is set.
@@ -159,6 +165,7 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         "attn_implementation": model_args.attn_implementation,
         **(training_args.model_init_kwargs or {}),
     }
+    _log_padding(train_dataset, training_args)
     trainer = SFTTrainer(
         model=model_args.model_name_or_path,
         args=training_args,
@@ -167,9 +174,10 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         processing_class=tokenizer,
         peft_config=get_peft_config(model_args),
     )
-    # The end-of-turn token stops generation of the saved model.
+    # The end-of-turn token (and <|endoftext|>, as in Qwen3 checkpoints) stops generation of the saved model.
     model: Any = trainer.model
-    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    vocab = tokenizer.get_vocab()
+    model.generation_config.eos_token_id = [vocab[t] for t in (END_OF_TURN, "<|endoftext|>") if t in vocab]
     resume = training_args.resume_from_checkpoint or last_checkpoint(training_args.output_dir)
     if resume:
         logger.info("resuming from %s", resume)
