@@ -39,7 +39,7 @@ def filter_options(setting: FilterSetting) -> list[str]:
     if not setting.turn:
         argv.append("--no-turn-filter")
     if setting.stages:
-        argv += ["--stages", ",".join(setting.stages)]
+        argv += ["--stages", *setting.stages]
     return argv
 
 
