@@ -86,7 +86,7 @@ async def bare(
     """Calls/s of `conc` closed-loop workers calling litellm.acompletion directly with the orchestrator's
     own requests (same messages, tools and parameters), replayed in order."""
     counter = iter(range(total))
-    # Fresh objects per call, as a real caller builds them (litellm may mutate what it is given).
+    # Fresh objects per call, as a real caller builds them.
     frozen = [json.dumps(r) for r in requests]
 
     async def worker() -> None:
