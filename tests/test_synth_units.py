@@ -130,3 +130,29 @@ def test_task_phrase_and_json_extraction() -> None:
     with pytest.raises(ValueError):
         extract_json("no json here")
     assert find_field({"x": [{"order_id": "o1"}]}, "order_id") == "o1"
+
+
+def test_model_answers_that_are_not_json_are_recorded_not_fatal() -> None:
+    import asyncio
+
+    from toolmind.llm.scripted import ScriptedBackend
+    from toolmind.schema import Chain
+    from toolmind.synth.agents import Agent, tool_result, write_goal
+    from toolmind.synth.config import AgentConfig, SynthConfig
+    from toolmind.synth.plan import build_plan
+
+    def chatty(request: object) -> Message:
+        return Message(role="assistant", content="Sure! Here you go: the weather is nice.")
+
+    agent = Agent("goal", ScriptedBackend(chatty, "chatty"), AgentConfig())
+    cfg = SynthConfig()
+    cfg.situations.distractor_share = 0.0
+    plan = build_plan(Chain(id="c", tools=["book_table"]), TOOLS, [BOOK], cfg)
+    goal, hidden, _, error = asyncio.run(write_goal(agent, plan))
+    assert goal == plan.goal and hidden == plan.hidden_details and error and "goal agent" in error
+    call = _call({"restaurant_id": "r1", "guests": 2})
+    message, completion = asyncio.run(
+        tool_result(Agent("tool", agent.backend, AgentConfig()), plan, call, [])
+    )
+    assert completion is not None and message.role == "tool" and message.tool_call_id == "c1"
+    assert message.content.startswith("Sure!") and message.parse_error and "not JSON" in message.parse_error
