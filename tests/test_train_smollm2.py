@@ -25,6 +25,7 @@ def test_incomplete_directory_is_not_taken_for_a_conversion(tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_convert_smollm2(tmp_path: Path) -> None:
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from toolmind.chat import chat_template, render
@@ -44,6 +45,10 @@ def test_convert_smollm2(tmp_path: Path) -> None:
         tokenizer.decode(tokenizer.encode(text, add_special_tokens=False), skip_special_tokens=True) == text
     )
     model = AutoModelForCausalLM.from_pretrained(out)
+    weight = model.get_input_embeddings().weight
+    # New rows start at the mean of the sub-tokens they were spelled with: `<think>` = mean(<, think, >).
+    spelled = [tokenizer.convert_tokens_to_ids(t) for t in ("<", "think", ">")]
+    assert torch.allclose(weight[tokenizer.convert_tokens_to_ids("<think>")], weight[spelled].mean(dim=0))
     assert model.get_input_embeddings().weight.shape[0] % 64 == 0
     assert model.get_input_embeddings().weight.shape[0] >= len(tokenizer)
     # The copied weights are the real model: it still answers (greedy), and stops at <|im_end|>.
