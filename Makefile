@@ -7,7 +7,7 @@ BFCL_VENV ?= .venv-bfcl
 STAMP := $(VENV)/.installed
 BFCL_STAMP := $(BFCL_VENV)/.installed
 
-.PHONY: install install-bfcl test test-all lint demo clean
+.PHONY: install install-bfcl test test-all lint demo ablate tau-oracle bfcl-oracle clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,17 @@ test-all: install install-bfcl
 
 demo: install install-bfcl
 	$(BIN)/toolmind pipeline --config recipes/pipelines/demo.yaml
+
+ablate: install install-bfcl
+	$(BIN)/toolmind ablate --config recipes/ablations/filters.yaml
+
+# Harness validation against the benchmarks' own gold data (no model involved).
+bfcl-oracle: install install-bfcl
+	$(BIN)/toolmind eval bfcl --config evals/bfcl_v4/oracle.yaml --out runs/bfcl/oracle
+
+TAU2_DATA ?= ../shared/benchmarks/tau2
+tau-oracle: install
+	$(BIN)/toolmind eval tau --config evals/tau2/oracle_base.yaml --data-dir $(TAU2_DATA) --out runs/tau2/oracle
 
 lint:
 	$(BIN)/ruff check --fix toolmind tests benchmarks
