@@ -260,14 +260,19 @@ def build_stages(cfg: PipelineConfig) -> list[Stage]:
     stages += data_stages(cfg, run, synth_dir)
     base_stages, base_model = resolve_base_model(cfg, run)
     stages += base_stages
+    # The base model is evaluated before training so that `--from train` keeps its (unchanged) scores.
+    if cfg.evaluate_base:
+        stages += eval_stages(cfg, base_model, run, "base")
     tuned = run / "train"
     stages.append(train_stage(cfg, run, base_model, run / "data", tuned))
-    models: list[tuple[str, Path | str]] = [("tuned", tuned)]
-    if cfg.evaluate_base:
-        models.insert(0, ("base", base_model))
-    for label, model in models:
-        if cfg.bfcl:
-            stages.append(bfcl_stage(cfg, model, run / "eval" / f"bfcl-{label}", f"bfcl-{label}"))
-        if cfg.tau and cfg.tau.data_dir and cfg.tau.user_model:
-            stages += tau_stages(cfg, model, run, label)
+    stages += eval_stages(cfg, tuned, run, "tuned")
+    return stages
+
+
+def eval_stages(cfg: PipelineConfig, model: Path | str, run: Path, label: str) -> list[Stage]:
+    stages = []
+    if cfg.bfcl:
+        stages.append(bfcl_stage(cfg, model, run / "eval" / f"bfcl-{label}", f"bfcl-{label}"))
+    if cfg.tau and cfg.tau.data_dir and cfg.tau.user_model:
+        stages += tau_stages(cfg, model, run, label)
     return stages
