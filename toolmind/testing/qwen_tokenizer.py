@@ -13,8 +13,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolmind.chat import chat_template
-from toolmind.testing.tiny_qwen3 import EOS_TOKEN, PAD_TOKEN, QWEN3_ADDED_TOKENS, QWEN_PATTERN
+from toolmind.testing.tiny_qwen3 import QWEN_PATTERN, wrap_with_qwen3_tokens
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
@@ -53,8 +52,7 @@ def build_qwen_tokenizer(vocab_file: str | Path | None = None) -> PreTrainedToke
     Raises:
         ValueError: when the ranks file does not hold Qwen's 151,643 base tokens.
     """
-    from tokenizers import AddedToken, normalizers
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import normalizers
     from transformers.convert_slow_tokenizer import TikTokenConverter
 
     path = Path(vocab_file) if vocab_file is not None else qwen_ranks_file()
@@ -64,18 +62,4 @@ def build_qwen_tokenizer(vocab_file: str | Path | None = None) -> PreTrainedToke
             f"{path}: expected {QWEN_BASE_VOCAB} BPE ranks (Qwen's base vocabulary), got {tokenizer.get_vocab_size()}"
         )
     tokenizer.normalizer = normalizers.NFC()
-    for token, special in QWEN3_ADDED_TOKENS:
-        added = AddedToken(token, special=special, normalized=False)
-        if special:
-            tokenizer.add_special_tokens([added])
-        else:
-            tokenizer.add_tokens([added])
-    wrapped = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        eos_token=EOS_TOKEN,
-        pad_token=PAD_TOKEN,
-        clean_up_tokenization_spaces=False,
-        model_max_length=131072,
-    )
-    wrapped.chat_template = chat_template()
-    return wrapped
+    return wrap_with_qwen3_tokens(tokenizer, model_max_length=131072)

@@ -22,6 +22,7 @@ from toolmind.chat import chat_template, render
 from toolmind.testing.conversations import random_conversation
 
 if TYPE_CHECKING:
+    from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,29 @@ def _corpus(n_conversations: int, seed: int) -> list[str]:
     return texts
 
 
+def wrap_with_qwen3_tokens(tokenizer: Tokenizer, *, model_max_length: int) -> PreTrainedTokenizerFast:
+    """Add Qwen3's added tokens (in Qwen's order, with its `special` flags) to a `tokenizers` BPE and
+    wrap it as a transformers tokenizer with eos `<|im_end|>`, pad `<|endoftext|>` and toolmind's template."""
+    from tokenizers import AddedToken
+    from transformers import PreTrainedTokenizerFast
+
+    for token, special in QWEN3_ADDED_TOKENS:
+        added = AddedToken(token, special=special, normalized=False)
+        if special:
+            tokenizer.add_special_tokens([added])
+        else:
+            tokenizer.add_tokens([added])
+    wrapped = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        eos_token=EOS_TOKEN,
+        pad_token=PAD_TOKEN,
+        clean_up_tokenization_spaces=False,
+        model_max_length=model_max_length,
+    )
+    wrapped.chat_template = chat_template()
+    return wrapped
+
+
 def build_tokenizer(
     vocab_size: int = 2048, *, n_conversations: int = 300, seed: int = 0
 ) -> PreTrainedTokenizerFast:
@@ -91,7 +115,6 @@ def build_tokenizer(
         A `PreTrainedTokenizerFast` with eos `<|im_end|>`, pad `<|endoftext|>` and toolmind's chat template.
     """
     from tokenizers import (
-        AddedToken,
         Regex,
         Tokenizer,
         decoders,
@@ -100,7 +123,6 @@ def build_tokenizer(
         pre_tokenizers,
         trainers,
     )
-    from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.normalizer = normalizers.NFC()
@@ -125,20 +147,7 @@ def build_tokenizer(
             text = text.replace(tag, " ")
         plain.append(text)
     tokenizer.train_from_iterator(plain, trainer=trainer)
-    for token, special in QWEN3_ADDED_TOKENS:
-        added = AddedToken(token, special=special, normalized=False)
-        if special:
-            tokenizer.add_special_tokens([added])
-        else:
-            tokenizer.add_tokens([added])
-    wrapped = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        eos_token=EOS_TOKEN,
-        pad_token=PAD_TOKEN,
-        clean_up_tokenization_spaces=False,
-        model_max_length=32768,
-    )
-    wrapped.chat_template = chat_template()
+    wrapped = wrap_with_qwen3_tokens(tokenizer, model_max_length=32768)
     logger.info("trained tiny Qwen3 tokenizer: %d tokens", len(wrapped))
     return wrapped
 
