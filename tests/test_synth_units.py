@@ -156,3 +156,72 @@ def test_model_answers_that_are_not_json_are_recorded_not_fatal() -> None:
     )
     assert completion is not None and message.role == "tool" and message.tool_call_id == "c1"
     assert message.content.startswith("Sure!") and message.parse_error and "not JSON" in message.parse_error
+
+
+def test_spoken_task_paraphrases_only_at_its_share() -> None:
+    from toolmind.synth.phrases import spoken_task
+
+    tool = ToolSpec(
+        function=FunctionSpec(
+            name="calculate_triangle_area",
+            description="Calculate the area of a triangle given its base and height.",
+            parameters={"type": "object", "properties": {}},
+        )
+    )
+    rng = random.Random(0)
+    assert {spoken_task(tool, rng, 0.0) for _ in range(20)} == {task_phrase(tool)}
+    state = rng.getstate()
+    spoken_task(tool, rng, 0.0)
+    assert rng.getstate() == state  # share 0 draws nothing: seeded recipes keep their output
+    said = {spoken_task(tool, rng, 1.0) for _ in range(200)}
+    assert task_phrase(tool) not in said
+    assert "calculate the area of a triangle" in said  # the description's head, without its tail
+    assert any(s.startswith(("compute ", "work out ", "figure out ", "determine ")) for s in said)
+    assert any(s.endswith("the triangle area") for s in said)  # the name in words
+
+
+def test_numbers_said_with_units_where_the_name_implies_one() -> None:
+    from toolmind.synth.phrases import with_unit
+
+    rng = random.Random(0)
+    assert with_unit("duration_years", 5, {}, rng, 1.0) == "5 years"
+    assert with_unit("bag_weight_kg", 28.5, {}, rng, 1.0) == "28.5 kg"
+    assert with_unit("price", 120, {}, rng, 1.0) == "$120"
+    assert with_unit("price", 120, {"currency": "EUR"}, rng, 1.0) is None  # "$" would contradict EUR
+    assert with_unit("guests", 4, {}, rng, 1.0) is None
+    assert with_unit("duration_years", "5", {}, rng, 1.0) is None
+    assert with_unit("duration_years", 5, {}, rng, 0.0) is None
+
+
+def test_namespaced_trajectory_renames_every_use_of_a_tool_name() -> None:
+    from toolmind.schema import Trajectory
+    from toolmind.synth.namespace import chosen, namespace_tools
+
+    traj = Trajectory(
+        id="t1",
+        tools=[BOOK],
+        messages=[
+            Message(role="user", content="Book a table at r1 for 2, as book_table would."),
+            Message(
+                role="assistant",
+                reasoning_content="Only book_table fits; not my_book_table_x.",
+                tool_calls=[ToolCall.make("c1", "book_table", {"restaurant_id": "r1", "guests": 2})],
+            ),
+            Message(role="tool", content="{}", tool_call_id="c1", name="book_table"),
+            Message(role="assistant", content="Done with book_table."),
+        ],
+    )
+    out = namespace_tools(traj, {"book_table": "dining"})
+    assert out.tools[0].function.name == "dining.book_table"
+    assert out.messages[1].tool_calls is not None
+    assert out.messages[1].tool_calls[0].function.name == "dining.book_table"
+    assert out.messages[1].reasoning_content == "Only dining.book_table fits; not my_book_table_x."
+    assert out.messages[2].name == "dining.book_table"
+    assert out.messages[3].content == "Done with dining.book_table."
+    assert out.messages[0].content == traj.messages[0].content  # user turns are left as written
+    assert traj.tools[0].function.name == "book_table"  # a copy: the input is unchanged
+    assert namespace_tools(traj, {}) is traj
+    picks = [chosen(0, f"t{i}", 0.3) for i in range(2000)]
+    assert 0.25 < sum(picks) / len(picks) < 0.35
+    assert picks == [chosen(0, f"t{i}", 0.3) for i in range(2000)]
+    assert not any(chosen(0, f"t{i}", 0.0) for i in range(100))

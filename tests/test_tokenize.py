@@ -234,3 +234,28 @@ def test_config_rejects_unknown_modes() -> None:
         TokenizeConfig(mask_mode="everything")
     with pytest.raises(ValueError, match="tool_format"):
         TokenizeConfig(tool_format="xml")
+
+
+def test_bare_tools_with_python_type_names() -> None:
+    from toolmind.data.tokenize import python_types
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},  # a parameter *named* "type" stays a property
+            "amount": {"type": "number"},
+            "filters": {"type": "object", "properties": {"min": {"type": "number"}}},
+            "ids": {"type": "array", "items": {"type": "integer"}},
+        },
+        "required": ["amount"],
+    }
+    assert python_types(schema) == {
+        "type": "dict",
+        "properties": {
+            "type": {"type": "string"},
+            "amount": {"type": "float"},
+            "filters": {"type": "dict", "properties": {"min": {"type": "float"}}},
+            "ids": {"type": "array", "items": {"type": "integer"}},
+        },
+        "required": ["amount"],
+    }

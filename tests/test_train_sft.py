@@ -198,3 +198,80 @@ def test_bad_lines_are_reported_and_skipped(tiny_tokenizer: Any, train_dir: Path
     assert any("data.jsonl:3" in e and "invalid JSON" in e for e in report.bad_examples)
     with pytest.raises(ValueError, match="no trainable samples"):
         build_sft_dataset([str(tmp_path / "data.jsonl")], tiny_tokenizer, TokenizeConfig(max_length=10))
+
+
+@pytest.mark.parametrize("padding_free", [False, True])
+def test_labelled_head_loss_and_gradients_equal_trl(
+    tiny_qwen3_dir: Path, tiny_tokenizer: Any, tmp_path: Path, padding_free: bool
+) -> None:
+    """`LabelledHeadSFTTrainer` (LM head on labelled positions only) gives TRL's loss and gradients."""
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    from toolmind.data.tokenize import tokenize_trajectories
+    from toolmind.train.trainer import LabelledHeadSFTTrainer
+
+    trajs = [_self_correction(f"g{i}", c) for i, c in enumerate(CITIES[:3])]
+    samples, _ = tokenize_trajectories(trajs, tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn"))
+    examples = [{"input_ids": s.input_ids, "labels": s.labels} for s in samples]
+    pad = tiny_tokenizer.pad_token_id
+    batch = DataCollatorForLanguageModeling(pad_token_id=pad, padding_free=padding_free)(examples)
+    labelled = int((batch["labels"][:, 1:] != IGNORE_INDEX).sum())
+    assert 0 < labelled < batch["input_ids"].numel() // 2  # most positions carry no label
+
+    results = []
+    for trainer_class in (SFTTrainer, LabelledHeadSFTTrainer):
+        args = SFTConfig(
+            output_dir=str(tmp_path / trainer_class.__name__),
+            use_cpu=True,
+            bf16=False,
+            report_to="none",
+            activation_checkpointing=False,
+            padding_free=padding_free,
+            max_length=None,
+        )
+        trainer = trainer_class(
+            model=str(tiny_qwen3_dir),
+            args=args,
+            train_dataset=Dataset.from_list(examples),
+            processing_class=tiny_tokenizer,
+        )
+        model = trainer.model
+        model.train()
+        loss = trainer.compute_loss(model, dict(batch), num_items_in_batch=torch.tensor(labelled))
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        results.append((loss.detach(), grads, trainer._metrics["train"]["mean_token_accuracy"][-1]))
+    (trl_loss, trl_grads, trl_acc), (our_loss, our_grads, our_acc) = results
+    assert torch.allclose(trl_loss, our_loss, atol=1e-5), (trl_loss, our_loss)
+    assert set(trl_grads) == set(our_grads)
+    for name, grad in trl_grads.items():
+        assert torch.allclose(grad, our_grads[name], atol=1e-6, rtol=1e-4), name
+    assert our_acc == pytest.approx(trl_acc)
+
+
+def test_labelled_head_targets_are_next_tokens() -> None:
+    from toolmind.train.trainer import next_token_targets
+
+    labels = torch.tensor([[IGNORE_INDEX, IGNORE_INDEX, 7, 8, IGNORE_INDEX, 9], [IGNORE_INDEX] * 5 + [4]])
+    keep, targets = next_token_targets(labels)
+    assert keep.tolist() == [[False, True, True, False, True, False], [False] * 4 + [True, False]]
+    assert targets.tolist() == [7, 8, 9, 4]
+
+
+def test_train_top_layers_freezes_the_rest(tiny_qwen3_dir: Path, train_dir: Path, tmp_path: Path) -> None:
+    """`train_top_layers 1` on the 2-layer tiny Qwen3: layer 0 never moves, layer 1 and the LM head do."""
+    out = tmp_path / "top"
+    argv = ["--config", TINY, "--model_name_or_path", str(tiny_qwen3_dir), "--dataset_path", str(train_dir)]
+    summary = run_sft([*argv, "--output_dir", str(out), "--max_steps", "3", "--train_top_layers", "1"])
+    assert losses(summary)
+    before, after = state(tiny_qwen3_dir), state(out)
+    layer0 = [k for k in before if k.startswith("model.layers.0.")]
+    layer1 = [k for k in before if k.startswith("model.layers.1.") and k.endswith("proj.weight")]
+    assert layer0 and all(torch.equal(before[k], after[k]) for k in layer0)
+    assert layer1 and all(not torch.equal(before[k], after[k]) for k in layer1)
+    head = "lm_head.weight" if "lm_head.weight" in before else "model.embed_tokens.weight"
+    assert not torch.equal(before[head], after[head])
+    with pytest.raises(ValueError, match="train_top_layers must be in"):
+        run_sft([*argv, "--output_dir", str(tmp_path / "bad"), "--max_steps", "1", "--train_top_layers", "3"])

@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 IGNORE_INDEX = -100
 MASK_MODES = ("per_turn", "multi_turn")
 TOOL_FORMATS = ("openai", "bare", "mixed")
+BARE_TYPES = ("json", "python")
+# JSON-Schema type names as Python-style tool specs (BFCL's, xLAM's) spell them.
+_PYTHON_TYPES = {"object": "dict", "number": "float"}
 # Trajectories rendered per batched tokenizer call (the fast tokenizer parallelises inside a batch).
 BATCH_CONVERSATIONS = 256
 # A stand-in user query: an assistant turn right after a user turn renders as the text it generates.
@@ -63,6 +66,10 @@ class TokenizeConfig:
     bare_tool_fraction: float = field(
         default=0.5, metadata={"help": "With tool_format='mixed': share of samples with bare tool dicts."}
     )
+    bare_types: str = field(
+        default="json",
+        metadata={"help": "Type names in bare tool dicts: json (object, number) or python (dict, float)."},
+    )
     seed: int = field(default=0, metadata={"help": "Seed of the per-sample tool-format choice."})
     max_length: int | None = field(
         default=None, metadata={"help": "Longest sample in tokens; longer samples are skipped (or raise)."}
@@ -76,6 +83,8 @@ class TokenizeConfig:
             raise ValueError(f"mask_mode must be one of {list(MASK_MODES)}, got {self.mask_mode!r}")
         if self.tool_format not in TOOL_FORMATS:
             raise ValueError(f"tool_format must be one of {list(TOOL_FORMATS)}, got {self.tool_format!r}")
+        if self.bare_types not in BARE_TYPES:
+            raise ValueError(f"bare_types must be one of {list(BARE_TYPES)}, got {self.bare_types!r}")
         if self.overlong_policy not in ("skip", "error"):
             raise ValueError(f"overlong_policy must be 'skip' or 'error', got {self.overlong_policy!r}")
 
@@ -119,10 +128,29 @@ class TokenizeStats:
         return text
 
 
-def tool_dicts(trajectory: Trajectory, tool_format: str) -> list[dict[str, Any]]:
+def python_types(schema: Any) -> Any:
+    """A copy of a JSON Schema with `type` names spelled the Python way (object -> dict, number -> float)."""
+    if isinstance(schema, list):
+        return [python_types(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "type" and isinstance(value, str):
+            out[key] = _PYTHON_TYPES.get(value, value)
+        elif key == "properties" and isinstance(value, dict):
+            # property *names* are data, not schema keywords: recurse into each property's schema only
+            out[key] = {name: python_types(prop) for name, prop in value.items()}
+        else:
+            out[key] = python_types(value)
+    return out
+
+
+def tool_dicts(trajectory: Trajectory, tool_format: str, bare_types: str = "json") -> list[dict[str, Any]]:
     """The trajectory's tools as the system turn lists them: OpenAI-wrapped or bare function dicts."""
     if tool_format == "bare":
-        return [tool.function.model_dump() for tool in trajectory.tools]
+        bare = [tool.function.model_dump() for tool in trajectory.tools]
+        return [python_types(t) for t in bare] if bare_types == "python" else bare
     return [tool.openai() for tool in trajectory.tools]
 
 
@@ -160,14 +188,18 @@ def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[
     if config.mask_mode == "per_turn":
         for turn in trainable:
             fmt = choose_tool_format(config, f"{trajectory.id}:{turn}")
-            segments = render_segments(trajectory.messages[: turn + 1], tool_dicts(trajectory, fmt))
+            segments = render_segments(
+                trajectory.messages[: turn + 1], tool_dicts(trajectory, fmt, config.bare_types)
+            )
             out.append((_merge((s.text, s.message_index == turn) for s in segments), [turn], fmt))
         return out
     fmt = choose_tool_format(config, trajectory.id)
     last = trainable[-1]
     wanted = set(trainable)
     pieces: list[Piece] = []
-    for segment in render_segments(trajectory.messages[: last + 1], tool_dicts(trajectory, fmt)):
+    for segment in render_segments(
+        trajectory.messages[: last + 1], tool_dicts(trajectory, fmt, config.bare_types)
+    ):
         index = segment.message_index
         if index is None:
             pieces.append((segment.text, False))

@@ -84,6 +84,28 @@ class SituationConfig:
     optional_arg_prob: float = field(
         default=0.3, metadata={"help": "Probability that the user states a given optional parameter."}
     )
+    namespace_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of trajectories whose tools are renamed '<domain>.<name>' (pools with domains only), "
+            "as namespaced catalogues spell them; the model learns to call a dotted name in full."
+        },
+    )
+    unit_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of numeric values the user states with their unit ('5 years', '28 kg', '$120', "
+            "'15%'), where the parameter's name gives one; the call still carries the bare number."
+        },
+    )
+    paraphrase_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of user requests that name the task in other words than the tool's description "
+            "(a synonym verb, the description's head, or the tool's name in words), so that a model learns to "
+            "match a request to a tool by meaning, not by copying the description's wording."
+        },
+    )
 
 
 @dataclass

@@ -263,7 +263,7 @@ class EpisodeBuilder:
                 no_tool_kind="direct_answer",
             )
         other = self.rng.choice(options)
-        task = ph.task_phrase(other)
+        task = ph.spoken_task(other, self.rng, self.s.paraphrase_share)
         props = other.function.parameters.get("properties") or {}
         pairs = [
             (ph.param_phrase(n, props[n], self.rng), say(sample_value(n, props[n], self.rng)))

@@ -51,6 +51,97 @@ def task_phrase(tool: ToolSpec) -> str:
     return text[0].lower() + text[1:]
 
 
+# Verbs a user says instead of the description's first verb (base forms).
+_SYNONYMS = {
+    "get": ["find", "fetch", "look up", "show"],
+    "retrieve": ["get", "find", "fetch", "look up"],
+    "fetch": ["get", "find", "look up"],
+    "find": ["look for", "search for", "get"],
+    "search": ["look for", "find", "search for"],
+    "list": ["show", "display"],
+    "calculate": ["compute", "work out", "figure out", "determine"],
+    "compute": ["calculate", "work out", "figure out"],
+    "estimate": ["work out", "calculate", "predict"],
+    "create": ["make", "set up", "add", "open"],
+    "add": ["put", "include", "insert"],
+    "update": ["change", "modify", "edit"],
+    "delete": ["remove", "erase", "get rid of"],
+    "remove": ["delete", "take out"],
+    "cancel": ["call off", "stop", "revoke"],
+    "send": ["deliver", "dispatch", "submit"],
+    "book": ["reserve", "arrange"],
+    "convert": ["change", "translate", "turn"],
+    "check": ["verify", "look at", "see"],
+    "schedule": ["plan", "arrange", "set up"],
+    "generate": ["produce", "make", "create"],
+    "return": ["give", "provide", "show"],
+    "look": ["check", "find"],
+}
+# Where a description's head ends and its qualifying tail begins ("... of a triangle given its base").
+_TAIL = re.compile(r"\s(given|using|based on|with|by|for a given|including|optionally|from a list)\s.*$")
+
+
+def spoken_task(tool: ToolSpec, rng: random.Random, paraphrase_share: float) -> str:
+    """The task as the user asks for it: usually `task_phrase`, with `paraphrase_share` in other words."""
+    task = task_phrase(tool)
+    # No draw at share 0: recipes without paraphrasing keep their exact (seeded) output.
+    if paraphrase_share <= 0 or rng.random() >= paraphrase_share:
+        return task
+    style = rng.randrange(3)
+    verb, _, rest = task.partition(" ")
+    if style == 0 and verb in _SYNONYMS and rest:
+        return f"{rng.choice(_SYNONYMS[verb])} {rest}"
+    if style == 1:
+        head = _TAIL.sub("", task)
+        if head != task and len(head.split()) >= 3:
+            return head
+    words = phrase(tool.name).split()
+    if len(words) >= 2 and words[0] in _SYNONYMS:  # a name that starts with a verb: "get stock price"
+        verb = rng.choice(_SYNONYMS[words[0]]) if rng.random() < 0.5 else words[0]
+        return " ".join([verb, "the", *words[1:]])
+    return task
+
+
+# Units a numeric parameter's name implies: last name word -> how the unit follows (or precedes) the number.
+_UNITS = {
+    "years": "{} years",
+    "days": "{} days",
+    "hours": "{} hours",
+    "minutes": "{} minutes",
+    "seconds": "{} seconds",
+    "nights": "{} nights",
+    "weeks": "{} weeks",
+    "months": "{} months",
+    "kg": "{} kg",
+    "km": "{} km",
+    "cm": "{} cm",
+    "mm": "{} mm",
+    "meters": "{} meters",
+    "miles": "{} miles",
+    "celsius": "{} °C",
+    "percent": "{}%",
+    "pct": "{}%",
+    "usd": "${}",
+}
+_MONEY = {"amount", "price", "budget", "cost", "total", "fee", "salary", "income", "balance"}
+
+
+def with_unit(
+    name: str, value: Any, stated: dict[str, Any], rng: random.Random, unit_share: float
+) -> str | None:
+    """ "5 years" for years=5, "$120" for price=120 (no currency stated): a number said with its unit, as
+    people say it, in `unit_share` of the cases where the name implies one; None otherwise."""
+    if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    last = name.lower().split("_")[-1]
+    template = _UNITS.get(last)
+    if template is None and last in _MONEY and not any("currency" in k for k in stated):
+        template = "${}"
+    if template is None or rng.random() >= unit_share:
+        return None
+    return template.format(say(value))
+
+
 def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     """How the user names a parameter: its name in words, sometimes its short description."""
     desc = str(schema.get("description", "")).strip().rstrip(".")

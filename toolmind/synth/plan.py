@@ -101,6 +101,9 @@ class _Script:
         self.step_calls: dict[int, str] = {}
         self.defects: list[str] = []
 
+    def _spoken(self, tool: str) -> str:
+        return ph.spoken_task(self.b.specs[tool], self.rng, self.b.s.paraphrase_share)
+
     def _pairs(
         self, call: PlannedCall, skip: str | None = None, relative: str | None = None
     ) -> list[tuple[str, str]]:
@@ -109,12 +112,15 @@ class _Script:
         for name, value in call.stated.items():
             if name == skip:
                 continue
-            shown = "tomorrow" if name == relative else say(value)
+            if name == relative:
+                shown = "tomorrow"
+            else:
+                shown = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share) or say(value)
             out.append((ph.param_phrase(name, props.get(name, {}), self.rng), shown))
         return out
 
     def _ask_text(self, call: PlannedCall, skip: str | None = None, relative: str | None = None) -> str:
-        task = ph.task_phrase(self.b.specs[call.tool])
+        task = self._spoken(call.tool)
         pairs = self._pairs(call, skip, relative)
         if call.linked:
             source = phrase(next(iter(call.linked.values()))[1])
@@ -149,16 +155,14 @@ class _Script:
             shared = [(names[k], say(v)) for k, v in one.stated.items() if two.stated.get(k) == v]
             key = next(k for k, v in one.stated.items() if two.stated.get(k) != v)
             varied = ((names[key], say(one.stated[key])), (names[key], say(two.stated[key])))
-            text = ph.same_tool_request(ph.task_phrase(self.b.specs[c.tool]), shared, varied, rng)
+            text = ph.same_tool_request(self._spoken(c.tool), shared, varied, rng)
         elif ep.kind == "parallel":
-            parts = [(ph.task_phrase(self.b.specs[x.tool]), self._pairs(x)) for x in ep.calls]
+            parts = [(self._spoken(x.tool), self._pairs(x)) for x in ep.calls]
             text = ph.parallel_request(parts, rng)
         elif ep.kind == "multi":
             nxt = ep.calls[1]
             source = phrase(next(src for src in nxt.linked.values() if src[0] == c.step)[1])
-            text = ph.then_request(
-                self._ask_text(c), ph.task_phrase(self.b.specs[nxt.tool]), source, self._pairs(nxt), rng
-            )
+            text = ph.then_request(self._ask_text(c), self._spoken(nxt.tool), source, self._pairs(nxt), rng)
         else:
             relative = None
             if ep.inject == "invented_date":

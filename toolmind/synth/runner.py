@@ -32,6 +32,7 @@ from toolmind.llm.base import LLMBackend
 from toolmind.schema import Chain, JsonlAppender, ToolSpec, read_jsonl, repair_tail
 from toolmind.synth.agents import Agent
 from toolmind.synth.config import ROLES, SynthConfig, to_dict
+from toolmind.synth.namespace import chosen, namespace_tools
 from toolmind.synth.orchestrator import Agents, Outcome, run_trajectory
 from toolmind.synth.plan import build_plan, trajectory_id
 from toolmind.synth.summary import summarize
@@ -354,7 +355,17 @@ async def _one(
         plan = build_plan(chain, source.specs, source.tools, cfg, source.domains)
     except (ValueError, KeyError) as exc:
         return Outcome(None, "bad_chain", str(exc))
-    return await run_trajectory(plan, agents, cfg, config_hash)
+    outcome = await run_trajectory(plan, agents, cfg, config_hash)
+    if (
+        outcome.trajectory is not None
+        and source.domains
+        and chosen(cfg.seed, plan.trajectory_id, cfg.situations.namespace_share)
+    ):
+        outcome.trajectory = namespace_tools(outcome.trajectory, source.domains)
+        situations = outcome.trajectory.meta.get("situations")
+        if isinstance(situations, list):
+            situations.append("namespaced")
+    return outcome
 
 
 def _failure_record(chain: Chain, cfg: SynthConfig, outcome: Outcome) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 MASK_MODES = ("per_turn", "multi_turn")
 TOOL_FORMATS = ("openai", "bare", "mixed")
+BARE_TYPES = ("json", "python")
 OVERLONG_POLICIES = ("skip", "error")
 
 
@@ -58,12 +59,36 @@ class ScriptArguments:
         default=0.5,
         metadata={"help": "With tool_format='mixed': the share of samples rendered with bare tool dicts."},
     )
+    bare_types: str = field(
+        default="json",
+        metadata={
+            "help": "Type names in bare tool dicts: 'json' (JSON Schema: object, number) or 'python' (dict, float: "
+            "how BFCL's function docs and xLAM-style specs spell them).",
+            "choices": list(BARE_TYPES),
+        },
+    )
     overlong_policy: str = field(
         default="skip",
         metadata={
             "help": "What to do with a sample longer than `max_length` (SFTConfig): 'skip' drops it and counts "
             "it in the log; 'error' stops. Samples are never truncated (a cut sample can lose its labels).",
             "choices": list(OVERLONG_POLICIES),
+        },
+    )
+    labelled_head: bool = field(
+        default=True,
+        metadata={
+            "help": "Apply the LM head only at positions whose next token is labelled "
+            "(`toolmind.train.trainer`): the same loss as TRL's, without projecting the unlabelled tool lists, "
+            "user turns and tool results onto the vocabulary. False: TRL's own fused LM head over every position."
+        },
+    )
+    train_top_layers: int | None = field(
+        default=None,
+        metadata={
+            "help": "Train only the top N decoder layers and the LM head (`toolmind.train.freeze`); the lower "
+            "layers and the input embedding stay frozen, so the backward pass stops early (about 2x faster per "
+            "step at N = 1/3 of the layers). None: full fine-tuning. A CPU-budget knob for the demo."
         },
     )
     chat_template_file: str | None = field(
@@ -100,6 +125,7 @@ class ScriptArguments:
         for name, value, allowed in (
             ("mask_mode", self.mask_mode, MASK_MODES),
             ("tool_format", self.tool_format, TOOL_FORMATS),
+            ("bare_types", self.bare_types, BARE_TYPES),
             ("overlong_policy", self.overlong_policy, OVERLONG_POLICIES),
         ):
             if value not in allowed:

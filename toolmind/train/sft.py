@@ -100,6 +100,7 @@ def _tokenize_config(script_args: ScriptArguments, training_args: Any) -> Any:
         mask_mode=script_args.mask_mode,
         tool_format=script_args.tool_format,
         bare_tool_fraction=script_args.bare_tool_fraction,
+        bare_types=script_args.bare_types,
         seed=training_args.seed,
         max_length=training_args.max_length,
         overlong_policy=script_args.overlong_policy,
@@ -142,9 +143,12 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
     from trl import SFTTrainer, get_peft_config
 
     from toolmind.train.dataset import build_sft_dataset
+    from toolmind.train.trainer import LabelledHeadSFTTrainer
 
     if not script_args.dataset_path:
         raise ValueError("dataset_path is empty: give toolmind JSONL files/directories or a saved dataset")
+    if script_args.train_top_layers and model_args.use_peft:
+        raise ValueError("train_top_layers and use_peft both choose what trains: set only one of them")
     set_seed(training_args.seed)
     tokenizer = load_tokenizer(script_args, model_args)
     tokenize_config = _tokenize_config(script_args, training_args)
@@ -166,7 +170,8 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         **(training_args.model_init_kwargs or {}),
     }
     _log_padding(train_dataset, training_args)
-    trainer = SFTTrainer(
+    trainer_class = LabelledHeadSFTTrainer if script_args.labelled_head else SFTTrainer
+    trainer = trainer_class(
         model=model_args.model_name_or_path,
         args=training_args,
         train_dataset=train_dataset,
@@ -176,6 +181,10 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
     )
     # The end-of-turn token (and <|endoftext|>, as in Qwen3 checkpoints) stops generation of the saved model.
     model: Any = trainer.model
+    if script_args.train_top_layers:
+        from toolmind.train.freeze import train_top_layers
+
+        train_top_layers(model, script_args.train_top_layers)
     vocab = tokenizer.get_vocab()
     model.generation_config.eos_token_id = [vocab[t] for t in (END_OF_TURN, "<|endoftext|>") if t in vocab]
     resume = training_args.resume_from_checkpoint or last_checkpoint(training_args.output_dir)
