@@ -134,7 +134,7 @@ def python_types(schema: Any) -> Any:
         return [python_types(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "type" and isinstance(value, str):
             out[key] = _PYTHON_TYPES.get(value, value)

@@ -42,7 +42,7 @@ class LabelledHeadSFTTrainer(SFTTrainer):
             "labels" in inputs
             and self.compute_loss_func is None
             and self.label_smoother is None
-            and self.args.loss_type == "nll"
+            and getattr(self.args, "loss_type", "nll") == "nll"
             and not self.aux_loss_enabled
             and not self._sequence_parallel()
         )
@@ -60,7 +60,7 @@ class LabelledHeadSFTTrainer(SFTTrainer):
     ) -> Any:
         if return_outputs or not self._use_labelled_head(inputs):
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        mode = "train" if self.model.training else "eval"
+        mode = "train" if model.training else "eval"
         keep, targets = next_token_targets(inputs["labels"])
         model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
         if not bool(keep.any()):
