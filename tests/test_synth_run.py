@@ -199,3 +199,21 @@ def test_high_concurrency_writes_every_finished_record(tmp_path: Path) -> None:
     lines = _lines(tmp_path / "out" / "trajectories.jsonl")
     assert result.written == len(lines) == len({r["id"] for r in lines}) == 300
     assert result.summary["missing"] == 0
+
+
+def test_namespaced_run_keeps_calls_consistent_with_the_tool_list(tmp_path: Path) -> None:
+    """namespace_share 1: every record's tools are dotted, and every call and result names one of them."""
+    from toolmind.schema import Trajectory
+
+    chains = write_chains(tmp_path / "chains.jsonl", load_default_pool(), 20, seed=3)
+    cfg = _config(chains)
+    cfg.situations.namespace_share = 1.0
+    asyncio.run(synthesize(cfg, tmp_path / "out"))
+    records = [Trajectory.model_validate(r) for r in _lines(tmp_path / "out" / "trajectories.jsonl")]
+    assert len(records) == 20
+    for traj in records:
+        names = {t.function.name for t in traj.tools}
+        assert all("." in n for n in names) and "namespaced" in traj.meta["situations"]
+        for m in traj.messages:
+            assert all(c.function.name in names for c in m.tool_calls or [])
+            assert m.role != "tool" or m.name in names

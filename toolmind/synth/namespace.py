@@ -51,5 +51,8 @@ def namespace_tools(trajectory: Trajectory, domains: dict[str, str]) -> Trajecto
                 call.function.name = names.get(call.function.name, call.function.name)
         elif message.role == "tool" and message.name:
             message.name = names.get(message.name, message.name)
+    situations = data.meta.get("situations")
+    if isinstance(situations, list):
+        situations.append("namespaced")
     data.meta = {**data.meta, "namespaced": True}
     return data

@@ -362,9 +362,6 @@ async def _one(
         and chosen(cfg.seed, plan.trajectory_id, cfg.situations.namespace_share)
     ):
         outcome.trajectory = namespace_tools(outcome.trajectory, source.domains)
-        situations = outcome.trajectory.meta.get("situations")
-        if isinstance(situations, list):
-            situations.append("namespaced")
     return outcome
 
 
