@@ -217,3 +217,54 @@ def test_namespaced_run_keeps_calls_consistent_with_the_tool_list(tmp_path: Path
         for m in traj.messages:
             assert all(c.function.name in names for c in m.tool_calls or [])
             assert m.role != "tool" or m.name in names
+
+
+def test_renamed_run_calls_only_offered_names(tmp_path: Path) -> None:
+    """rename_share 1: every call names an offered tool and only its (renamed) parameters."""
+    from toolmind.schema import Trajectory
+
+    pool = load_default_pool()
+    pool_names = {t.function.name for t in pool}
+    chains = write_chains(tmp_path / "chains.jsonl", pool, 20, seed=3)
+    cfg = _config(chains)
+    cfg.situations.rename_share = 1.0
+    asyncio.run(synthesize(cfg, tmp_path / "out"))
+    records = [Trajectory.model_validate(r) for r in _lines(tmp_path / "out" / "trajectories.jsonl")]
+    assert len(records) == 20
+    renamed = 0
+    for traj in records:
+        assert traj.meta["renamed"]
+        tools = {t.function.name: set(t.function.parameters.get("properties", {})) for t in traj.tools}
+        renamed += sum(1 for n in tools if n not in pool_names)
+        injected = {
+            e.get("message_index") for e in traj.meta.get("injected_errors", []) if isinstance(e, dict)
+        }
+        for i, m in enumerate(traj.messages):
+            for c in m.tool_calls or []:
+                if i in injected:
+                    continue  # an injected wrong call may name a wrong tool or a wrong argument
+                assert c.function.name in tools
+                assert set(c.function.parsed_arguments()) <= tools[c.function.name]
+    assert renamed > 20  # most tools get another name
+
+
+def test_related_share_draws_same_domain_negatives() -> None:
+    """related_share 1: distractors and declined requests come from the trajectory's own domains."""
+    from toolmind.schema import Chain
+    from toolmind.synth.episodes import EpisodeBuilder
+    from toolmind.tools.pool import default_pool_domains
+
+    pool, domains = load_default_pool(), default_pool_domains()
+    specs = {t.function.name: t for t in pool}
+    cfg = SynthConfig()
+    cfg.situations.related_share = 1.0
+    cfg.situations.distractor_share = 1.0
+
+    name = pool[0].function.name
+    b = EpisodeBuilder(Chain(id="c", tools=[name]), specs, pool, cfg, domains)
+    near = b.distractors([name])
+    assert near and all(domains[t.function.name] == domains[name] for t in near)
+    cfg.situations.related_share = 0.0
+    b = EpisodeBuilder(Chain(id="c", tools=[name]), specs, pool, cfg, domains)
+    far = b.distractors([name])
+    assert far and all(domains[t.function.name] != domains[name] for t in far)

@@ -225,3 +225,106 @@ def test_namespaced_trajectory_renames_every_use_of_a_tool_name() -> None:
     assert 0.25 < sum(picks) / len(picks) < 0.35
     assert picks == [chosen(0, f"t{i}", 0.3) for i in range(2000)]
     assert not any(chosen(0, f"t{i}", 0.0) for i in range(100))
+
+
+def test_renamed_trajectory_respells_names_consistently() -> None:
+    from toolmind.schema import Trajectory
+    from toolmind.synth.rename import chosen, rename_tools, variant
+
+    traj = Trajectory(
+        id="t1",
+        tools=[BOOK],
+        messages=[
+            Message(role="user", content="Book a table at r1 for 2 at 18:00."),
+            Message(
+                role="assistant",
+                reasoning_content="Only book_table fits.",
+                tool_calls=[ToolCall.make("c1", "book_table", {"restaurant_id": "r1", "time": "18:00"})],
+            ),
+            Message(
+                role="tool",
+                content="Error: missing required parameter 'guests'; got 'time'.",
+                tool_call_id="c1",
+                name="book_table",
+            ),
+            Message(
+                role="assistant",
+                tool_calls=[
+                    ToolCall.make("c2", "book_table", {"restaurant_id": "r1", "guests": 2, "time": "18:00"})
+                ],
+            ),
+            Message(
+                role="tool",
+                content='{"time": "18:00", "restaurant_id": "r1"}',
+                tool_call_id="c2",
+                name="book_table",
+            ),
+            Message(role="assistant", content="Done: book_table booked the time you asked for."),
+        ],
+        meta={"hidden_details": [{"tool": "book_table", "arguments": {"guests": 2}}], "situations": []},
+    )
+    out = rename_tools(traj, random.Random(0))
+    fn = out.tools[0].function
+    old_props = list(BOOK.function.parameters["properties"])
+    new_props = list(fn.parameters["properties"])
+    mapping = dict(zip(old_props, new_props, strict=True))
+    assert fn.name != "book_table" or mapping != {p: p for p in old_props}
+    assert len(set(new_props)) == len(new_props)
+    assert fn.parameters["required"] == [mapping[p] for p in BOOK.function.parameters["required"]]
+    for i in (1, 3):
+        call = out.messages[i].tool_calls[0]  # type: ignore[index]
+        assert call.function.name == fn.name
+        assert set(call.function.parsed_arguments()) <= set(new_props)
+    assert out.messages[3].tool_calls[0].function.parsed_arguments() == {  # type: ignore[index]
+        mapping["restaurant_id"]: "r1",
+        mapping["guests"]: 2,
+        mapping["time"]: "18:00",
+    }
+    assert out.messages[1].reasoning_content == f"Only {fn.name} fits."
+    assert (
+        f"'{mapping['guests']}'" in out.messages[2].content
+        and f"'{mapping['time']}'" in out.messages[2].content
+    )
+    assert out.messages[2].name == out.messages[4].name == fn.name
+    assert out.messages[4].content == traj.messages[4].content  # result keys are output fields: untouched
+    assert out.messages[5].content.endswith("the time you asked for.")  # prose is not an identifier
+    assert out.messages[0].content == traj.messages[0].content
+    assert out.meta["hidden_details"] == [{"tool": fn.name, "arguments": {mapping["guests"]: 2}}]
+    assert out.meta["renamed"] and "renamed" in out.meta["situations"]
+    assert traj.tools[0].function.name == "book_table"  # a copy: the input is unchanged
+    # Dotted heads are kept; one-word names take whole synonyms, compounds only one-word ones.
+    rng = random.Random(1)
+    assert all(variant("hotels.get_hotel_reviews", rng, True).startswith("hotels.") for _ in range(50))
+    assert {variant("city", rng) for _ in range(50)} <= {"location", "place", "town", "city_name", "cityName"}
+    assert all("country_name" not in variant("country_code", rng) for _ in range(50))
+    picks = [chosen(0, f"t{i}", 0.5) for i in range(2000)]
+    assert 0.45 < sum(picks) / len(picks) < 0.55
+    assert not any(chosen(0, f"t{i}", 0.0) for i in range(100))
+
+
+def test_topic_question_is_about_an_offered_tool_and_makes_no_call() -> None:
+    from toolmind.synth import offtopic
+
+    assert offtopic.subject("hotels.get_hotel_reviews") == "hotel reviews"
+    assert offtopic.subject("calculatePercentageChange") == "percentage change"
+    assert offtopic.subject("get") is None
+    q, reasoning, content = offtopic.topic_question(
+        "hotel reviews", "get_hotel_reviews", "get reviews", random.Random(0)
+    )
+    assert "hotel reviews" in q and q.rstrip().endswith(("?", "."))
+    assert "get_hotel_reviews" in reasoning and "<tool_call>" not in content
+
+
+def test_topic_question_share_plans_a_no_tool_turn_about_the_offered_tools() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig
+    from toolmind.synth.episodes import EpisodeBuilder
+
+    cfg = SynthConfig()
+    cfg.situations.direct_answer_share = 0.0
+    cfg.situations.topic_question_share = 1.0
+    pool = [BOOK]
+    b = EpisodeBuilder(Chain(id="c", tools=["book_table"]), {"book_table": BOOK}, pool, cfg, None)
+    ep = b.no_tool_episode([BOOK])
+    assert ep.kind == "no_tool" and ep.no_tool_kind == "topic_question" and not ep.calls
+    assert "table" in ep.request

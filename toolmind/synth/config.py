@@ -81,6 +81,14 @@ class SituationConfig:
             "directly (arithmetic, facts); the rest ask for an action no tool offers (declined)."
         },
     )
+    topic_question_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Of the no-tool requests that are not direct answers, the share that are general questions "
+            "about an offered tool's subject ('What is the history of hotel reviews?' beside get_hotel_reviews): "
+            "the words overlap, the task does not, so the assistant answers without a call."
+        },
+    )
     optional_arg_prob: float = field(
         default=0.3, metadata={"help": "Probability that the user states a given optional parameter."}
     )
@@ -89,6 +97,21 @@ class SituationConfig:
         metadata={
             "help": "Share of trajectories whose tools are renamed '<domain>.<name>' (pools with domains only), "
             "as namespaced catalogues spell them; the model learns to call a dotted name in full."
+        },
+    )
+    rename_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of trajectories whose function and parameter names are respelled with synonyms "
+            "('get_forecast(city)' -> 'fetch_forecast(location)'), so that a model copies names from the schema "
+            "instead of recalling the pool's."
+        },
+    )
+    related_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of distractor sets and declined requests drawn from the same domain as the "
+            "trajectory's tools (hard negatives: a near tool that does not do the task) instead of other domains."
         },
     )
     unit_share: float = field(
@@ -285,6 +308,12 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "no_tool_first_share",
         "direct_answer_share",
         "optional_arg_prob",
+        "namespace_share",
+        "unit_share",
+        "paraphrase_share",
+        "rename_share",
+        "related_share",
+        "topic_question_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

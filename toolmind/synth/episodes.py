@@ -164,6 +164,28 @@ class EpisodeBuilder:
         tokens = set().union(*(_domain_tokens(n) for n in names)) if names else set()
         return [t for t in self.pool if t.name not in names and not (_domain_tokens(t.name) & tokens)]
 
+    def related(self, names: list[str]) -> list[ToolSpec]:
+        """Pool tools from the same domains as `names`, other than `names` (empty without a domain
+        table): near tools that do not do the task, the hard negatives BFCL offers."""
+        if not self.domains:
+            return []
+        taken = {self.domains.get(n) for n in names} - {None}
+        return [
+            t
+            for t in self.pool
+            if self.domains.get(t.function.name) in taken and t.function.name not in names
+        ]
+
+    def negatives(self, names: list[str]) -> list[ToolSpec]:
+        """Tools that do not fit a request for `names`: same-domain ones with probability related_share
+        (when there are any), else other domains'. No draw at all when related_share is 0, so that configs
+        without it synthesise exactly what they did before."""
+        if self.s.related_share > 0 and self.rng.random() < self.s.related_share:
+            near = self.related(names)
+            if near:
+                return near
+        return self.unrelated(names)
+
     # -- chain window and calls ----------------------------------------------------------------------
 
     def window(self) -> tuple[list[str], dict[int, dict[str, tuple[int, str]]]]:
@@ -252,7 +274,17 @@ class EpisodeBuilder:
                 reply=(ph.direct_answer_reasoning(self.rng), a),
                 no_tool_kind="direct_answer",
             )
-        options = self.unrelated([t.name for t in record])
+        if self.s.topic_question_share > 0 and self.rng.random() < self.s.topic_question_share:
+            near = [(t, s) for t in record if (s := offtopic.subject(t.name))]
+            if near:
+                tool, subject = self.rng.choice(near)
+                q, reasoning, content = offtopic.topic_question(
+                    subject, tool.name, ph.task_phrase(tool), self.rng
+                )
+                return Episode(
+                    "no_tool", [], request=q, reply=(reasoning, content), no_tool_kind="topic_question"
+                )
+        options = self.negatives([t.name for t in record])
         if not options:
             q, a = offtopic.question(self.rng)
             return Episode(
@@ -281,7 +313,7 @@ class EpisodeBuilder:
     def distractors(self, names: list[str]) -> list[ToolSpec]:
         if self.rng.random() >= self.s.distractor_share or self.s.max_distractors < 1:
             return []
-        options = self.unrelated(names)
+        options = self.negatives(names)
         k = min(len(options), self.rng.randint(1, self.s.max_distractors))
         return self.rng.sample(options, k) if k else []
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+from toolmind.synth.values import words
+
 FACTS: list[tuple[str, str]] = [
     ("What is the capital of Australia?", "The capital of Australia is Canberra."),
     ("Who wrote Pride and Prejudice?", "Pride and Prejudice was written by Jane Austen."),
@@ -49,3 +51,110 @@ def question(rng: random.Random) -> tuple[str, str]:
         ]
     )
     return q, f"{a} {word} {b} is {op(a, b)}."
+
+
+# Leading verbs of tool names; what follows is the tool's subject ("get_hotel_reviews" -> "hotel reviews").
+_VERBS = frozenset(
+    [
+        "get",
+        "list",
+        "search",
+        "find",
+        "create",
+        "calculate",
+        "compute",
+        "update",
+        "delete",
+        "send",
+        "check",
+        "convert",
+        "book",
+        "cancel",
+        "schedule",
+        "add",
+        "set",
+        "fetch",
+        "retrieve",
+        "estimate",
+        "analyze",
+        "analyse",
+        "validate",
+        "generate",
+        "track",
+        "apply",
+        "upload",
+        "export",
+        "place",
+        "reserve",
+        "record",
+        "log",
+        "rate",
+        "compare",
+        "translate",
+        "scale",
+        "report",
+        "save",
+        "enable",
+        "disable",
+        "transfer",
+        "pay",
+        "request",
+        "submit",
+        "change",
+        "remove",
+        "move",
+        "share",
+        "start",
+        "stop",
+        "lookup",
+        "predict",
+        "measure",
+        "plan",
+        "suggest",
+        "recommend",
+        "count",
+        "detect",
+    ]
+)
+
+_TOPIC_QUESTIONS = (
+    "What is the history of {s}?",
+    "Who first came up with {s}?",
+    "Why do people care so much about {s}?",
+    "Can you tell me an interesting fact about {s}?",
+    "How did {s} become so widespread?",
+    "Explain the idea behind {s} in simple terms.",
+    "What are the main criticisms of {s}?",
+    "Which country is best known for {s}?",
+)
+
+
+def subject(tool_name: str) -> str | None:
+    """The tool's subject in words, without the namespace and the leading verb; None if nothing is left."""
+    ws = words(tool_name.rpartition(".")[2])
+    while ws and ws[0] in _VERBS:
+        ws = ws[1:]
+    return " ".join(ws) if ws else None
+
+
+def topic_question(subject_words: str, tool_name: str, task: str, rng: random.Random) -> tuple[str, str, str]:
+    """(question, reasoning, content): a general question about an offered tool's subject that the tool
+    does not answer, as BFCL's irrelevance entries ask ("Who won the chess tournament in 2015?" beside a
+    board analyser). The near topic is the point: the words overlap, the task does not."""
+    question = rng.choice(_TOPIC_QUESTIONS).format(s=subject_words)
+    reasoning = rng.choice(
+        [
+            f"This is a general question about {subject_words}. {tool_name} can only {task}, which does not "
+            "answer it, so I won't call a tool.",
+            f"The user asks about {subject_words} in general; no available tool answers that ({tool_name} "
+            f"would {task}), so no call.",
+        ]
+    )
+    content = rng.choice(
+        [
+            f"That's a general question my tools can't answer: the one I have can only {task}.",
+            f"I can't look that up with the available tools; they only {task}.",
+            f"None of my tools covers that question about {subject_words}, so I won't guess with one.",
+        ]
+    )
+    return question, reasoning, content

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import platform
+import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +31,9 @@ from typing import Any
 from toolmind import __version__
 from toolmind.llm.base import LLMBackend
 from toolmind.schema import Chain, JsonlAppender, ToolSpec, read_jsonl, repair_tail
+from toolmind.synth import namespace, rename
 from toolmind.synth.agents import Agent
 from toolmind.synth.config import ROLES, SynthConfig, to_dict
-from toolmind.synth.namespace import chosen, namespace_tools
 from toolmind.synth.orchestrator import Agents, Outcome, run_trajectory
 from toolmind.synth.plan import build_plan, trajectory_id
 from toolmind.synth.summary import summarize
@@ -359,9 +360,15 @@ async def _one(
     if (
         outcome.trajectory is not None
         and source.domains
-        and chosen(cfg.seed, plan.trajectory_id, cfg.situations.namespace_share)
+        and namespace.chosen(cfg.seed, plan.trajectory_id, cfg.situations.namespace_share)
     ):
-        outcome.trajectory = namespace_tools(outcome.trajectory, source.domains)
+        outcome.trajectory = namespace.namespace_tools(outcome.trajectory, source.domains)
+    if outcome.trajectory is not None and rename.chosen(
+        cfg.seed, plan.trajectory_id, cfg.situations.rename_share
+    ):
+        # After namespacing, which looks tools up by their pool names; a dotted head is kept.
+        rng = random.Random(f"rename|{cfg.seed}|{plan.trajectory_id}")
+        outcome.trajectory = rename.rename_tools(outcome.trajectory, rng)
     return outcome
 
 
