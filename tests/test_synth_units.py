@@ -328,3 +328,12 @@ def test_topic_question_share_plans_a_no_tool_turn_about_the_offered_tools() -> 
     ep = b.no_tool_episode([BOOK])
     assert ep.kind == "no_tool" and ep.no_tool_kind == "topic_question" and not ep.calls
     assert "table" in ep.request
+
+
+def test_a_description_listing_examples_samples_among_them() -> None:
+    rng = random.Random(0)
+    schema = {"type": "string", "description": "Chemical formula, e.g. 'H2O', 'C6H12O6', 'NaCl'."}
+    drawn = {sample_value("chemical_formula", schema, rng) for _ in range(40)}
+    assert drawn == {"H2O", "C6H12O6", "NaCl"}
+    one = {"type": "string", "description": "City name, e.g. 'Lisbon'."}  # one example: not a closed list
+    assert len({sample_value("city", one, rng) for _ in range(40)}) > 1

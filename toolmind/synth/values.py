@@ -220,6 +220,9 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     example = re.search(r"e\.g\. '([^']+)'", str(schema.get("description", "")))
     if example and _has(ws, "id", "code", "reference", "number", "pnr", "sku", "ids"):
         return _like(example.group(1), rng)
+    listed = re.search(r"e\.g\. ((?:'[^']+'(?:, | or )?){3,})", str(schema.get("description", "")))
+    if listed:  # a small open set shown by examples ("e.g. 'H2O', 'NaCl', 'CO2'"): one of them
+        return rng.choice(re.findall(r"'([^']+)'", listed.group(1)))
     if "iso 3166" in desc:
         return rng.choice(["DE", "FR", "JP", "US", "BR", "IN", "CA", "ES", "IT", "KE"])
     if "iso 639" in desc:
