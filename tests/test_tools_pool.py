@@ -34,7 +34,7 @@ def test_default_pool_size_domains_and_completeness() -> None:
     domains = default_pool_domains()
     assert set(domains) == {t.name for t in pool}
     assert len(set(domains.values())) >= 20
-    assert min(Counter(domains.values()).values()) >= 4  # the science and knowledge domains are small
+    assert min(Counter(domains.values()).values()) >= 7
     input_types: Counter[str] = Counter()
     for tool in pool:
         assert tool.function.description.endswith(".")
