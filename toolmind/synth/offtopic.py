@@ -25,7 +25,9 @@ FACTS: list[tuple[str, str]] = [
     ("How many minutes are in a day?", "There are 1440 minutes in a day."),
     ("Who painted the Mona Lisa?", "The Mona Lisa was painted by Leonardo da Vinci."),
     ("What gas do plants absorb from the air?", "Plants absorb carbon dioxide from the air."),
-    ("How many sides does a hexagon have?", "A hexagon has six sides."),
+    # Not "How many sides does a hexagon have?": BFCL-v4 asks exactly that (irrelevance_28), and the
+    # demo's decontamination caught and dropped the trajectory that used it.
+    ("How many strings does a standard violin have?", "A standard violin has four strings."),
     ("What is the freezing point of water in Fahrenheit?", "Water freezes at 32 degrees Fahrenheit."),
     ("What language is spoken in Brazil?", "The official language of Brazil is Portuguese."),
     ("How many legs does a spider have?", "A spider has eight legs."),
