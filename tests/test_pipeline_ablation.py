@@ -22,13 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _configs(tmp_path: Path, model_dir: Path) -> Path:
+    # The default recipe with errors injected into half the trajectories: with 10 chains, its own 0.2
+    # share can draw none, and the turn filter would have nothing to mask.
+    synth = yaml.safe_load((ROOT / "recipes/synth/default.yaml").read_text())
+    synth["errors"]["turn_error_share"] = 0.5
+    (tmp_path / "synth.yaml").write_text(yaml.safe_dump(synth))
     pipeline = {
         "name": "tiny",
         "run_dir": str(tmp_path / "unused"),
         "seed": 0,
         "graph_args": {"embedder": "lexical", "cache-dir": str(tmp_path / "emb")},
         "chains": 10,
-        "synth_config": str(ROOT / "recipes/synth/default.yaml"),
+        "synth_config": str(tmp_path / "synth.yaml"),
         "synth_args": {"limit": 10},
         "base_model": str(model_dir),
         "train_config": str(ROOT / "recipes/tiny/sft/config_tiny.yaml"),
