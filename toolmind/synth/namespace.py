@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 from toolmind.schema import Trajectory
 
 
-def chosen(seed: int, trajectory_id: str, share: float) -> bool:
-    """Whether this trajectory is namespaced: a stable draw in [0, 1) below `share`."""
+def chosen(seed: int, trajectory_id: str, share: float, salt: str = "namespace") -> bool:
+    """Whether this trajectory is namespaced: a stable draw in [0, 1) below `share`. Other per-trajectory
+    rewrites (`rename`) pass their own `salt`, so that their draws are independent of this one."""
     if share <= 0:
         return False
-    digest = hashlib.blake2b(f"namespace|{seed}|{trajectory_id}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{salt}|{seed}|{trajectory_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < share
+
+
+def name_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """Whole identifiers among `names` in free text, longest first, not inside another identifier or an
+    already dotted name."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(r"(?<![\w.])(" + alternatives + r")(?![\w])")
 
 
 def namespace_tools(trajectory: Trajectory, domains: dict[str, str]) -> Trajectory:
@@ -32,10 +41,7 @@ def namespace_tools(trajectory: Trajectory, domains: dict[str, str]) -> Trajecto
     }
     if not names:
         return trajectory
-    # Longest first, and only whole names (not inside another identifier or an already dotted name).
-    pattern = re.compile(
-        r"(?<![\w.])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w])"
-    )
+    pattern = name_pattern(names)
 
     def rename_text(text: str | None) -> str | None:
         return pattern.sub(lambda m: names[m.group(1)], text) if text else text

@@ -11,12 +11,12 @@ left alone: users never spell identifiers, so the model must map "the city" onto
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
 
 from toolmind.schema import Trajectory
+from toolmind.synth import namespace
 
 # Word -> interchangeable words, as API designers spell the same thing (one direction is enough: the
 # pool's names are the keys; the draws never produce a name the schema could not plausibly have).
@@ -99,10 +99,7 @@ PREFIXES = ("detailed", "advanced", "simple", "quick", "smart", "online")
 
 def chosen(seed: int, trajectory_id: str, share: float) -> bool:
     """Whether this trajectory is renamed: a stable draw in [0, 1) below `share`."""
-    if share <= 0:
-        return False
-    digest = hashlib.blake2b(f"rename|{seed}|{trajectory_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64 < share
+    return namespace.chosen(seed, trajectory_id, share, salt="rename")
 
 
 def _camel(words: list[str]) -> str:
@@ -187,15 +184,7 @@ def rename_tools(trajectory: Trajectory, rng: random.Random) -> Trajectory:
     if not functions and not any(params.values()):
         return trajectory
 
-    fn_pattern = (
-        re.compile(
-            r"(?<![\w.])("
-            + "|".join(re.escape(n) for n in sorted(functions, key=len, reverse=True))
-            + r")(?![\w])"
-        )
-        if functions
-        else None
-    )
+    fn_pattern = namespace.name_pattern(functions) if functions else None
     every_param = {k: v for mapping in params.values() for k, v in mapping.items()}
     quoted = (
         re.compile(
