@@ -337,3 +337,88 @@ def test_a_description_listing_examples_samples_among_them() -> None:
     assert drawn == {"H2O", "C6H12O6", "NaCl"}
     one = {"type": "string", "description": "City name, e.g. 'Lisbon'."}  # one example: not a closed list
     assert len({sample_value("city", one, rng) for _ in range(40)}) > 1
+
+
+def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
+    from toolmind.synth.natural import fragment, join, of_phrase
+
+    rng = random.Random(0)
+    assert fragment("location", "Houston", "Houston", rng) in {"in Houston", "for Houston", "near Houston"}
+    assert fragment("start_date", "2025-03-01", "2025-03-01", rng) == "from 2025-03-01"
+    assert fragment("check_out_date", "2025-03-04", "2025-03-04", rng) in {
+        "until 2025-03-04",
+        "to 2025-03-04",
+    }
+    assert fragment("date", "2025-03-04", "2025-03-04", rng) == "on 2025-03-04"
+    assert (
+        fragment("date", "2025-03-04", "tomorrow", rng) is None
+    )  # the invented-date situation keeps its word
+    assert fragment("to_currency", "USD", "USD", rng) == "to USD"
+    assert "precipitation" in (fragment("include_precipitation", True, "true", rng) or "")
+    assert (fragment("include_precipitation", False, "false", rng) or "").startswith(("without", "excluding"))
+    assert fragment("duration_days", 5, "5 days", rng) in {
+        "for 5 days",
+        "over the next 5 days",
+        "for the next 5 days",
+    }
+    assert fragment("bag_count", 2, "2", rng) is None  # a count of bags is no result limit
+    assert fragment("team_name", "Liverpool F.C.", "Liverpool F.C.", rng) == "for the team 'Liverpool F.C.'"
+    assert fragment("order_state", "shipped", "shipped", rng) is None
+    assert fragment("base", 10, "10", rng) is None  # left to of_phrase
+    tail = join(["in Houston"], [of_phrase("width", "20"), of_phrase("interest rate", "4%")])
+    assert tail == "in Houston with a width of 20 and an interest rate of 4%"
+
+
+def test_natural_share_says_values_without_naming_parameters_and_calls_keep_them() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig
+    from toolmind.synth.plan import build_plan
+
+    forecast = ToolSpec(
+        function=FunctionSpec(
+            name="get_forecast",
+            description="Get the weather forecast for a city.",
+            parameters={
+                "type": "object",
+                "properties": {
+                    "city": {"type": "string", "description": "City name."},
+                    "days": {"type": "integer", "description": "Number of days."},
+                    "include_humidity": {"type": "boolean", "description": "Add humidity."},
+                },
+                "required": ["city", "days", "include_humidity"],
+            },
+        )
+    )
+    cfg = SynthConfig()
+    s = cfg.situations
+    s.natural_share, s.unit_share, s.distractor_share, s.no_tool_share = 1.0, 1.0, 0.0, 0.0
+    s.parallel_share = s.multi_step_share = s.missing_arg_share = 0.0
+    cfg.errors.turn_error_share = cfg.errors.hidden_leak_share = 0.0  # a leak leaves a value unsaid
+    seen = 0
+    for i in range(10):
+        plan = build_plan(
+            Chain(id=f"c{i}", tools=["get_forecast"]), {"get_forecast": forecast}, [forecast], cfg
+        )
+        request = plan.lines[0].text
+        call = next(a for a in plan.acts if a.kind == "call").calls[0]
+        city, days = call.stated["city"], call.stated["days"]
+        assert f" {city}" in request and f"{days} days" in request, request
+        assert "the city" not in request and "the days" not in request, request
+        if call.stated["include_humidity"]:
+            assert "humidity" in request and "true" not in request, request
+            seen += 1
+    assert seen  # the boolean came up true at least once
+
+
+def test_a_rate_described_as_a_decimal_is_said_as_a_percentage() -> None:
+    from toolmind.synth.phrases import with_unit
+
+    schema = {"type": "number", "description": "Annual interest rate as a decimal, e.g. 0.042 for 4.2%."}
+    rng = random.Random(0)
+    rate = sample_value("interest_rate", schema, rng)
+    assert isinstance(rate, float) and 0 < rate < 1
+    assert with_unit("interest_rate", 0.042, {}, rng, 1.0, schema) == "4.2%"
+    percent = {"type": "number", "description": "Rate in percent, e.g. 5.5."}
+    assert (
+        with_unit("rate_percent", 5.5, {}, rng, 1.0, percent) == "5.5%"
+    )  # the number itself is the percentage

@@ -121,6 +121,14 @@ class SituationConfig:
             "'15%'), where the parameter's name gives one; the call still carries the bare number."
         },
     )
+    natural_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of stated values said in a natural phrase instead of after their parameter's name "
+            "('in Houston', 'for 5 days', 'including the humidity', 'a base of 10' rather than 'the city Houston'), "
+            "as real users and benchmark questions say them; the call still carries the exact value."
+        },
+    )
     paraphrase_share: float = field(
         default=0.0,
         metadata={
@@ -311,6 +319,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "namespace_share",
         "unit_share",
         "paraphrase_share",
+        "natural_share",
         "rename_share",
         "related_share",
         "topic_question_share",

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from toolmind.schema import ToolSpec
-from toolmind.synth.values import phrase, say
+from toolmind.synth.values import is_fraction, phrase, say, words
 
 _IRREGULAR = {"does": "do", "has": "have", "is": "be", "goes": "go"}
 _NOT_VERBS = {"this", "status", "news", "is", "was", "has", "address", "process", "access", "analysis"}
@@ -127,12 +127,20 @@ _MONEY = {"amount", "price", "budget", "cost", "total", "fee", "salary", "income
 
 
 def with_unit(
-    name: str, value: Any, stated: dict[str, Any], rng: random.Random, unit_share: float
+    name: str,
+    value: Any,
+    stated: dict[str, Any],
+    rng: random.Random,
+    unit_share: float,
+    schema: dict[str, Any] | None = None,
 ) -> str | None:
-    """ "5 years" for years=5, "$120" for price=120 (no currency stated): a number said with its unit, as
-    people say it, in `unit_share` of the cases where the name implies one; None otherwise."""
+    """ "5 years" for years=5, "$120" for price=120 (no currency stated), "4.2%" for a rate of 0.042 that
+    its description calls a decimal: a number said with its unit, as people say it, in `unit_share` of
+    the cases where the name (or description) implies one; None otherwise."""
     if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
         return None
+    if schema is not None and is_fraction(schema) and 0 < value < 1 and "rate" in words(name):
+        return f"{value * 100:.4g}%" if rng.random() < unit_share else None
     last = name.lower().split("_")[-1]
     template = _UNITS.get(last)
     if template is None and last in _MONEY and not any("currency" in k for k in stated):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolmind.schema import Chain, ChainLink, ToolSpec
+from toolmind.synth import natural
 from toolmind.synth import phrases as ph
 from toolmind.synth.config import SynthConfig
 from toolmind.synth.episodes import EpisodeBuilder
@@ -104,24 +105,40 @@ class _Script:
     def _spoken(self, tool: str) -> str:
         return ph.spoken_task(self.b.specs[tool], self.rng, self.b.s.paraphrase_share)
 
-    def _pairs(
+    def _said(
         self, call: PlannedCall, skip: str | None = None, relative: str | None = None
-    ) -> list[tuple[str, str]]:
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """The spoken task with the values said in natural phrases, and the (parameter, value) pairs
+        still to be said by name."""
+        task = self._spoken(call.tool)  # drawn first: the draw order without natural phrases is unchanged
         props = self.b.specs[call.tool].function.parameters.get("properties", {})
-        out = []
+        share = self.b.s.natural_share
+        named, fragments, of_parts = [], [], []
         for name, value in call.stated.items():
             if name == skip:
                 continue
             if name == relative:
                 shown = "tomorrow"
             else:
-                shown = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share) or say(value)
-            out.append((ph.param_phrase(name, props.get(name, {}), self.rng), shown))
-        return out
+                schema = props.get(name, {})
+                shown = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share, schema) or say(
+                    value
+                )
+            param = ph.param_phrase(name, props.get(name, {}), self.rng)
+            if share > 0 and self.rng.random() < share:
+                frag = natural.fragment(name, value, shown, self.rng)
+                if frag is not None:
+                    fragments.append(frag)
+                    continue
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    of_parts.append(natural.of_phrase(param, shown))
+                    continue
+            named.append((param, shown))
+        tail = natural.join(fragments, of_parts)
+        return (f"{task} {tail}" if tail else task), named
 
     def _ask_text(self, call: PlannedCall, skip: str | None = None, relative: str | None = None) -> str:
-        task = self._spoken(call.tool)
-        pairs = self._pairs(call, skip, relative)
+        task, pairs = self._said(call, skip, relative)
         if call.linked:
             source = phrase(next(iter(call.linked.values()))[1])
             return ph.followup(task, source, pairs, self.rng)
@@ -157,12 +174,14 @@ class _Script:
             varied = ((names[key], say(one.stated[key])), (names[key], say(two.stated[key])))
             text = ph.same_tool_request(self._spoken(c.tool), shared, varied, rng)
         elif ep.kind == "parallel":
-            parts = [(self._spoken(x.tool), self._pairs(x)) for x in ep.calls]
+            parts = [self._said(x) for x in ep.calls]
             text = ph.parallel_request(parts, rng)
         elif ep.kind == "multi":
             nxt = ep.calls[1]
             source = phrase(next(src for src in nxt.linked.values() if src[0] == c.step)[1])
-            text = ph.then_request(self._ask_text(c), self._spoken(nxt.tool), source, self._pairs(nxt), rng)
+            first_text = self._ask_text(c)
+            task, pairs = self._said(nxt)
+            text = ph.then_request(first_text, task, source, pairs, rng)
         else:
             relative = None
             if ep.inject == "invented_date":

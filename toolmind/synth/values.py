@@ -360,6 +360,12 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random) -> int:
     return rng.randint(lo, hi)
 
 
+def is_fraction(schema: dict[str, Any]) -> bool:
+    """A rate given as a decimal fraction (0.05 for 5%), as its description says."""
+    desc = str(schema.get("description", "")).lower()
+    return "decimal" in desc or "fraction" in desc
+
+
 def _number(name: str, schema: dict[str, Any], rng: random.Random) -> float:
     ws = words(name)
     lo, hi = 1.0, 500.0
@@ -367,6 +373,8 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random) -> float:
         lo, hi = -60.0, 70.0
     elif _has(ws, "lon", "lng", "longitude"):
         lo, hi = -170.0, 170.0
+    elif _has(ws, "rate") and is_fraction(schema):  # "0.042 for 4.2%": said as a percentage
+        return round(rng.uniform(0.01, 0.15), 3)
     elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
         lo, hi = 0.5, 9.5
     elif _has(ws, "weight", "height", "distance", "temperature", "temp"):
