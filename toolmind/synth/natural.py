@@ -2,7 +2,7 @@
 
 The plain templates name every parameter before its value ("with the city Houston and the days 5"). Real
 users (and every BFCL question) never do: the value comes in a phrase and the parameter must be inferred
-from the schema. `fragments` turns the values whose name says how people phrase them into such phrases;
+from the schema. `fragment` turns the values whose name says how people phrase them into such phrases;
 the rest stay named. The call still carries the exact value, so the model learns the mapping
 "phrase in the request -> parameter of the schema", which is what benchmark questions test.
 """
@@ -16,6 +16,7 @@ from typing import Any
 from toolmind.synth.values import say, words
 
 _PLACE = {"location", "city", "place", "town", "country", "region", "neighborhood", "venue"}
+_PLACES = _PLACE | {"locations", "cities", "countries"}  # lists of places: "in Paris and Rome"
 _FROM = {"from", "origin", "source", "departure"}
 _TO = {"to", "destination", "target", "arrival"}
 _START = {"start", "begin", "from", "since", "check"}  # "check in date" starts a stay
@@ -85,18 +86,7 @@ def fragment(name: str, value: Any, shown: str, rng: random.Random) -> str | Non
         return _string(ws, value, rng) if shown == value else None
     if isinstance(value, int | float):
         return _number(ws, value, shown, rng)
-    if (
-        isinstance(value, list)
-        and value
-        and all(isinstance(v, str) for v in value)
-        and ws[-1]
-        in _PLACE
-        | {
-            "locations",
-            "cities",
-            "countries",
-        }
-    ):
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value) and ws[-1] in _PLACES:
         return f"in {shown}"
     return None
 

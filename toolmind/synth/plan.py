@@ -117,14 +117,13 @@ class _Script:
         for name, value in call.stated.items():
             if name == skip:
                 continue
+            schema = props.get(name, {})
             if name == relative:
                 shown = "tomorrow"
             else:
-                schema = props.get(name, {})
-                shown = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share, schema) or say(
-                    value
-                )
-            param = ph.param_phrase(name, props.get(name, {}), self.rng)
+                unit = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share, schema)
+                shown = unit or say(value)
+            param = ph.param_phrase(name, schema, self.rng)
             if share > 0 and self.rng.random() < share:
                 frag = natural.fragment(name, value, shown, self.rng)
                 if frag is not None:
