@@ -422,3 +422,44 @@ def test_a_rate_described_as_a_decimal_is_said_as_a_percentage() -> None:
     assert (
         with_unit("rate_percent", 5.5, {}, rng, 1.0, percent) == "5.5%"
     )  # the number itself is the percentage
+
+
+def test_decimal_rates_are_always_percentages_and_units_are_not_said_twice() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig
+    from toolmind.synth.plan import build_plan
+
+    loan = ToolSpec(
+        function=FunctionSpec(
+            name="compute_interest",
+            description="Compute the interest on a loan.",
+            parameters={
+                "type": "object",
+                "properties": {
+                    "interest_rate": {
+                        "type": "number",
+                        "description": "Annual rate as a decimal, e.g. 0.05.",
+                    },
+                    "term_years": {"type": "integer", "description": "Loan term in years."},
+                },
+                "required": ["interest_rate", "term_years"],
+            },
+        )
+    )
+    cfg = SynthConfig()
+    s = cfg.situations
+    # unit_share 0.01: the rate is a percentage anyway; parallel 1.0: same-tool requests say it too
+    s.natural_share, s.unit_share, s.distractor_share, s.no_tool_share = 0.0, 0.01, 0.0, 0.0
+    s.multi_step_share = s.missing_arg_share = 0.0
+    cfg.errors.turn_error_share = cfg.errors.hidden_leak_share = 0.0
+    for parallel, unit in ((0.0, 0.01), (1.0, 0.01), (0.0, 1.0)):
+        s.parallel_share, s.unit_share = parallel, unit
+        for i in range(12):
+            plan = build_plan(
+                Chain(id=f"c{i}", tools=["compute_interest"]), {"compute_interest": loan}, [loan], cfg
+            )
+            request = plan.lines[0].text
+            for call in next(a for a in plan.acts if a.kind == "call").calls:
+                rate, years = call.stated["interest_rate"], call.stated["term_years"]
+                assert f"{rate * 100:.4g}%" in request and f" {rate}" not in request, request
+                assert f"years {years} years" not in request, request

@@ -134,13 +134,14 @@ def with_unit(
     unit_share: float,
     schema: dict[str, Any] | None = None,
 ) -> str | None:
-    """ "5 years" for years=5, "$120" for price=120 (no currency stated), "4.2%" for a rate of 0.042 that
-    its description calls a decimal: a number said with its unit, as people say it, in `unit_share` of
-    the cases where the name (or description) implies one; None otherwise."""
+    """ "5 years" for years=5, "$120" for price=120 (no currency stated): a number said with its unit, as
+    people say it, in `unit_share` of the cases where the name implies one; None otherwise. A rate its
+    description calls a decimal is always "4.2%" for 0.042: nobody says "a rate of 0.042", and BFCL's
+    questions never do."""
     if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if schema is not None and is_fraction(schema) and 0 < value < 1 and "rate" in words(name):
-        return f"{value * 100:.4g}%" if rng.random() < unit_share else None
+    if schema is not None and _decimal_rate(name, value, schema):
+        return f"{value * 100:.4g}%"
     last = name.lower().split("_")[-1]
     template = _UNITS.get(last)
     if template is None and last in _MONEY and not any("currency" in k for k in stated):
@@ -148,6 +149,21 @@ def with_unit(
     if template is None or rng.random() >= unit_share:
         return None
     return template.format(say(value))
+
+
+def _decimal_rate(name: str, value: Any, schema: dict[str, Any]) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 < value < 1
+        and "rate" in words(name)
+        and is_fraction(schema)
+    )
+
+
+def say_value(name: str, value: Any, schema: dict[str, Any]) -> str:
+    """A value as the user says it: a decimal rate as a percentage ("4.2%" for 0.042), else `say`."""
+    return f"{value * 100:.4g}%" if _decimal_rate(name, value, schema) else say(value)
 
 
 def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:

@@ -118,12 +118,15 @@ class _Script:
             if name == skip:
                 continue
             schema = props.get(name, {})
+            unit = None
             if name == relative:
                 shown = "tomorrow"
             else:
                 unit = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share, schema)
                 shown = unit or say(value)
             param = ph.param_phrase(name, schema, self.rng)
+            if unit and len(param.split()) > 1 and param.split()[-1] == unit.split()[-1]:
+                param = param.rsplit(" ", 1)[0]  # "the term 8 years", not "the term years 8 years"
             if share > 0 and self.rng.random() < share:
                 frag = natural.fragment(name, value, shown, self.rng)
                 if frag is not None:
@@ -168,9 +171,13 @@ class _Script:
             one, two = ep.calls
             props = self.b.specs[c.tool].function.parameters.get("properties", {})
             names = {k: ph.param_phrase(k, props.get(k, {}), rng) for k in one.stated}
-            shared = [(names[k], say(v)) for k, v in one.stated.items() if two.stated.get(k) == v]
+
+            def spoken(k: str, v: Any) -> str:
+                return ph.say_value(k, v, props.get(k, {}))
+
+            shared = [(names[k], spoken(k, v)) for k, v in one.stated.items() if two.stated.get(k) == v]
             key = next(k for k, v in one.stated.items() if two.stated.get(k) != v)
-            varied = ((names[key], say(one.stated[key])), (names[key], say(two.stated[key])))
+            varied = ((names[key], spoken(key, one.stated[key])), (names[key], spoken(key, two.stated[key])))
             text = ph.same_tool_request(self._spoken(c.tool), shared, varied, rng)
         elif ep.kind == "parallel":
             parts = [self._said(x) for x in ep.calls]
