@@ -284,3 +284,18 @@ def test_short_hidden_values_leak_only_as_exact_arguments() -> None:
     traj = make(msgs)
     traj.meta["hidden_details"] = {"date": "7"}
     assert {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"} == set()
+
+
+def test_a_decimal_the_user_said_as_a_percentage_is_not_a_leak() -> None:
+    msgs = clean_messages()
+    msgs[4]["tool_calls"] = [call("c1", "search_flights", {**GOOD_SEARCH, "date": "0.042"})]
+    traj = make(msgs)
+    traj.meta["hidden_details"] = {"date": "0.042"}
+    rules = {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"}
+    assert rules == {"hidden_detail_leak"}  # nobody said it
+    for said, leak in (("At 4.2%, please.", False), ("At 42%, please.", True), ("At 14.2%, please.", True)):
+        msgs[3]["content"] = said
+        traj = make(msgs)
+        traj.meta["hidden_details"] = {"date": "0.042"}
+        rules = {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"}
+        assert rules == ({"hidden_detail_leak"} if leak else set()), said

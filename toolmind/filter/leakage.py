@@ -4,7 +4,8 @@ The goal generator gives the *user* agent hidden details (argument values only t
 assistant uses such a value before anyone told it (no earlier user, system or tool message contains it and
 it is not a tool parameter's declared default), the simulation leaked the goal to the assistant: the trajectory teaches mind reading,
 so it is dropped. Long values are matched as substrings of the assistant's text and arguments; short ones
-(numbers, codes) only as an exact argument value, and as a whole word in the context.
+(numbers, codes) only as an exact argument value, and as a whole word in the context; a decimal also
+as the percentage it is ("4.2%" tells the assistant 0.042).
 """
 
 from __future__ import annotations
@@ -23,7 +24,21 @@ def detail_values(hidden: Any) -> list[str]:
     return sorted({v.strip().lower() for v in strings_in(hidden) if v.strip()})
 
 
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*%")
+
+
+def _as_percentage(value: str, text: str) -> bool:
+    """A decimal said as a percentage: 0.042 is known once the user said "4.2%"."""
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return 0 < number < 1 and any(abs(float(p) / 100 - number) < 1e-9 for p in _PERCENT.findall(text))
+
+
 def _known(value: str, text: str, min_chars: int) -> bool:
+    if _as_percentage(value, text):
+        return True
     if len(value) >= min_chars:
         return value in text
     return re.search(r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)", text) is not None
