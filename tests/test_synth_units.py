@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -463,3 +464,17 @@ def test_decimal_rates_are_always_percentages_and_units_are_not_said_twice() -> 
                 rate, years = call.stated["interest_rate"], call.stated["term_years"]
                 assert f"{rate * 100:.4g}%" in request and f" {rate}" not in request, request
                 assert f"years {years} years" not in request, request
+
+
+def test_config_hash_follows_the_chains_file_content_not_its_path(tmp_path: Path) -> None:
+    from toolmind.synth.config import SynthConfig
+
+    one, two = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    one.write_text('{"id": "c1", "tools": ["f"]}\n')
+    two.write_text(one.read_text())
+    a, b = SynthConfig(), SynthConfig()
+    a.chains, b.chains = str(one), str(two)
+    assert a.content_hash() == b.content_hash()  # the same chains at another path: the same run
+    before = a.content_hash()
+    one.write_text('{"id": "c2", "tools": ["g"]}\n')
+    assert a.content_hash() != before  # rewritten in place: not the same run

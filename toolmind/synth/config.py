@@ -252,6 +252,12 @@ class SynthConfig:
                 "device",
             ):
                 agent["llm"].pop(key, None)
+        # Input files by content, not path: the same chains elsewhere are the same run, and a chains file
+        # rewritten in place is not (a resume must not mix trajectories of two chain sets).
+        for key in ("chains", "tools"):
+            path = Path(data[key]) if isinstance(data.get(key), str) else None
+            if path is not None and path.is_file():
+                data[key] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
         blob = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
