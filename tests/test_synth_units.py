@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from toolmind.schema import FunctionSpec, Message, ToolCall, ToolSpec
 from toolmind.synth.agents import extract_json
+from toolmind.synth.config import SynthConfig
 from toolmind.synth.phrases import task_phrase
 from toolmind.synth.toolsim import find_field, simulate
 from toolmind.synth.validate import validate_call
@@ -370,31 +372,37 @@ def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
     assert tail == "in Houston with a width of 20 and an interest rate of 4%"
 
 
-def test_natural_share_says_values_without_naming_parameters_and_calls_keep_them() -> None:
-    from toolmind.schema import Chain
-    from toolmind.synth.config import SynthConfig
-    from toolmind.synth.plan import build_plan
+def _all_required(name: str, description: str, properties: dict[str, Any]) -> ToolSpec:
+    parameters = {"type": "object", "properties": properties, "required": list(properties)}
+    return ToolSpec(function=FunctionSpec(name=name, description=description, parameters=parameters))
 
-    forecast = ToolSpec(
-        function=FunctionSpec(
-            name="get_forecast",
-            description="Get the weather forecast for a city.",
-            parameters={
-                "type": "object",
-                "properties": {
-                    "city": {"type": "string", "description": "City name."},
-                    "days": {"type": "integer", "description": "Number of days."},
-                    "include_humidity": {"type": "boolean", "description": "Add humidity."},
-                },
-                "required": ["city", "days", "include_humidity"],
-            },
-        )
-    )
+
+def _one_call_config() -> SynthConfig:
+    """A synthesis config whose plans are one plain call: no distractors, declines, parallel or
+    multi-step calls, missing values or injected errors (a leak leaves a value unsaid)."""
     cfg = SynthConfig()
     s = cfg.situations
-    s.natural_share, s.unit_share, s.distractor_share, s.no_tool_share = 1.0, 1.0, 0.0, 0.0
+    s.natural_share = s.unit_share = s.distractor_share = s.no_tool_share = 0.0
     s.parallel_share = s.multi_step_share = s.missing_arg_share = 0.0
-    cfg.errors.turn_error_share = cfg.errors.hidden_leak_share = 0.0  # a leak leaves a value unsaid
+    cfg.errors.turn_error_share = cfg.errors.hidden_leak_share = 0.0
+    return cfg
+
+
+def test_natural_share_says_values_without_naming_parameters_and_calls_keep_them() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.plan import build_plan
+
+    forecast = _all_required(
+        "get_forecast",
+        "Get the weather forecast for a city.",
+        {
+            "city": {"type": "string", "description": "City name."},
+            "days": {"type": "integer", "description": "Number of days."},
+            "include_humidity": {"type": "boolean", "description": "Add humidity."},
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.natural_share = cfg.situations.unit_share = 1.0
     seen = 0
     for i in range(10):
         plan = build_plan(
@@ -427,32 +435,19 @@ def test_a_rate_described_as_a_decimal_is_said_as_a_percentage() -> None:
 
 def test_decimal_rates_are_always_percentages_and_units_are_not_said_twice() -> None:
     from toolmind.schema import Chain
-    from toolmind.synth.config import SynthConfig
     from toolmind.synth.plan import build_plan
 
-    loan = ToolSpec(
-        function=FunctionSpec(
-            name="compute_interest",
-            description="Compute the interest on a loan.",
-            parameters={
-                "type": "object",
-                "properties": {
-                    "interest_rate": {
-                        "type": "number",
-                        "description": "Annual rate as a decimal, e.g. 0.05.",
-                    },
-                    "term_years": {"type": "integer", "description": "Loan term in years."},
-                },
-                "required": ["interest_rate", "term_years"],
-            },
-        )
+    loan = _all_required(
+        "compute_interest",
+        "Compute the interest on a loan.",
+        {
+            "interest_rate": {"type": "number", "description": "Annual rate as a decimal, e.g. 0.05."},
+            "term_years": {"type": "integer", "description": "Loan term in years."},
+        },
     )
-    cfg = SynthConfig()
+    cfg = _one_call_config()
     s = cfg.situations
     # unit_share 0.01: the rate is a percentage anyway; parallel 1.0: same-tool requests say it too
-    s.natural_share, s.unit_share, s.distractor_share, s.no_tool_share = 0.0, 0.01, 0.0, 0.0
-    s.multi_step_share = s.missing_arg_share = 0.0
-    cfg.errors.turn_error_share = cfg.errors.hidden_leak_share = 0.0
     for parallel, unit in ((0.0, 0.01), (1.0, 0.01), (0.0, 1.0)):
         s.parallel_share, s.unit_share = parallel, unit
         for i in range(12):

@@ -141,7 +141,7 @@ def with_unit(
     if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if schema is not None and _decimal_rate(name, value, schema):
-        return f"{value * 100:.4g}%"
+        return say_value(name, value, schema)
     last = name.lower().split("_")[-1]
     template = _UNITS.get(last)
     if template is None and last in _MONEY and not any("currency" in k for k in stated):
