@@ -196,6 +196,26 @@ def test_numbers_said_with_units_where_the_name_implies_one() -> None:
     assert with_unit("duration_years", 5, {}, rng, 0.0) is None
 
 
+def test_numbers_said_with_the_unit_the_description_states() -> None:
+    """BFCL names most parameters without their unit ("duration", "mass1") and its questions say one
+    ("72 hours", "20 kg"): the unit comes from the description too, so the model learns to drop it."""
+    from toolmind.synth.phrases import with_unit
+
+    rng = random.Random(0)
+
+    def said(name: str, value: float, desc: str, stated: dict[str, object] | None = None) -> str | None:
+        return with_unit(name, value, stated or {}, rng, 1.0, {"type": "number", "description": desc})
+
+    assert said("duration", 72, "Duration of the forecast in hours.") == "72 hours"
+    assert said("mass", 12.5, "Mass in kilograms, e.g. 12.5.") == "12.5 kg"
+    assert said("molarity", 0.1, "Concentration in moles per litre, e.g. 0.1.") == "0.1 mol/L"
+    assert said("present_value", 1000, "Present value in major currency units, e.g. 1000.") == "$1000"
+    assert said("present_value", 1000, "Present value in major currency units.", {"currency": "EUR"}) is None
+    assert said("latitude", 40.7, "Latitude in decimal degrees (-90 to 90).") is None  # no unit people say
+    assert said("width", 3, "Length in the unit of your choice.") is None
+    assert said("guests", 4, "Number of guests.") is None
+
+
 def test_namespaced_trajectory_renames_every_use_of_a_tool_name() -> None:
     from toolmind.schema import Trajectory
     from toolmind.synth.namespace import chosen, namespace_tools

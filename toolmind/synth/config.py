@@ -118,7 +118,7 @@ class SituationConfig:
         default=0.0,
         metadata={
             "help": "Share of numeric values the user states with their unit ('5 years', '28 kg', '$120', "
-            "'15%'), where the parameter's name gives one; the call still carries the bare number."
+            "'15%'), where the parameter's name or description gives one; the call still carries the bare number."
         },
     )
     natural_share: float = field(

@@ -122,8 +122,95 @@ _UNITS = {
     "percent": "{}%",
     "pct": "{}%",
     "usd": "${}",
+    "deg": "{} degrees",
+    "degrees": "{} degrees",
+    "gb": "{} GB",
+    "mb": "{} MB",
+    "feet": "{} feet",
+    "ft": "{} feet",
+    "inches": "{} inches",
+    "lbs": "{} lbs",
+    "grams": "{} grams",
+    "liters": "{} liters",
+    "litres": "{} litres",
+    "mph": "{} mph",
+    "kmh": "{} km/h",
+    "bpm": "{} bpm",
+    "kwh": "{} kWh",
+    "watts": "{} watts",
+    "hz": "{} Hz",
+    "calories": "{} calories",
+    "kcal": "{} kcal",
 }
 _MONEY = {"amount", "price", "budget", "cost", "total", "fee", "salary", "income", "balance"}
+
+# Units a description states ("Duration in minutes.", "Mass in kilograms, e.g. 12.5."): BFCL parameters
+# are mostly named without a unit ("duration", "mass1") and the question says it ("72 hours", "20 kg"),
+# so a model must learn to drop the unit whatever the name. Longest phrases first; "decimal degrees"
+# (coordinates) and "the unit of your choice" name no unit anyone says.
+_DESC_UNITS = {
+    "degrees celsius": "{} °C",
+    "degrees fahrenheit": "{} °F",
+    "moles per litre": "{} mol/L",
+    "moles per liter": "{} mol/L",
+    "astronomical units": "{} AU",
+    "major currency units": "${}",
+    "major units of the currency": "${}",
+    "seconds": "{} seconds",
+    "minutes": "{} minutes",
+    "hours": "{} hours",
+    "days": "{} days",
+    "weeks": "{} weeks",
+    "months": "{} months",
+    "years": "{} years",
+    "nights": "{} nights",
+    "kilograms": "{} kg",
+    "grams": "{} grams",
+    "pounds": "{} pounds",
+    "kilometres": "{} km",
+    "kilometers": "{} km",
+    "metres": "{} meters",
+    "meters": "{} meters",
+    "centimetres": "{} cm",
+    "centimeters": "{} cm",
+    "millimetres": "{} mm",
+    "millimeters": "{} mm",
+    "miles": "{} miles",
+    "feet": "{} feet",
+    "inches": "{} inches",
+    "litres": "{} litres",
+    "liters": "{} liters",
+    "gb": "{} GB",
+    "mb": "{} MB",
+    "kilocalories": "{} kcal",
+    "calories": "{} calories",
+    "moles": "{} moles",
+    "degrees": "{} degrees",
+    "percent": "{}%",
+    "watts": "{} watts",
+    "kwh": "{} kWh",
+    "hertz": "{} Hz",
+    "mph": "{} mph",
+    "bpm": "{} bpm",
+}
+_DESC_UNIT = re.compile(
+    r"\bin (?:the )?(" + "|".join(re.escape(k) for k in sorted(_DESC_UNITS, key=len, reverse=True)) + r")\b"
+)
+
+
+def _unit_template(name: str, stated: dict[str, Any], schema: dict[str, Any] | None) -> str | None:
+    """How a number for `name` is said with its unit: from the name's last word, else the description."""
+    last = name.lower().split("_")[-1]
+    template = _UNITS.get(last)
+    if template is None and schema is not None:
+        desc = str(schema.get("description", "")).lower()
+        if "decimal degrees" not in desc and (m := _DESC_UNIT.search(desc)):
+            template = _DESC_UNITS[m.group(1)]
+    if template == "${}" and any("currency" in k for k in stated):
+        return None  # "$" would contradict a stated currency
+    if template is None and last in _MONEY and not any("currency" in k for k in stated):
+        template = "${}"
+    return template
 
 
 def with_unit(
@@ -135,17 +222,15 @@ def with_unit(
     schema: dict[str, Any] | None = None,
 ) -> str | None:
     """ "5 years" for years=5, "$120" for price=120 (no currency stated): a number said with its unit, as
-    people say it, in `unit_share` of the cases where the name implies one; None otherwise. A rate its
+    people say it, in `unit_share` of the cases where the name or the description implies one; None
+    otherwise. A rate its
     description calls a decimal is always "4.2%" for 0.042: nobody says "a rate of 0.042", and BFCL's
     questions never do."""
     if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if schema is not None and _decimal_rate(name, value, schema):
         return say_value(name, value, schema)
-    last = name.lower().split("_")[-1]
-    template = _UNITS.get(last)
-    if template is None and last in _MONEY and not any("currency" in k for k in stated):
-        template = "${}"
+    template = _unit_template(name, stated, schema)
     if template is None or rng.random() >= unit_share:
         return None
     return template.format(say(value))

@@ -173,7 +173,9 @@ class _Script:
             names = {k: ph.param_phrase(k, props.get(k, {}), rng) for k in one.stated}
 
             def spoken(k: str, v: Any) -> str:
-                return ph.say_value(k, v, props.get(k, {}))
+                schema = props.get(k, {})
+                unit = ph.with_unit(k, v, one.stated, rng, self.b.s.unit_share, schema)
+                return unit or ph.say_value(k, v, schema)
 
             shared = [(names[k], spoken(k, v)) for k, v in one.stated.items() if two.stated.get(k) == v]
             key = next(k for k, v in one.stated.items() if two.stated.get(k) != v)
