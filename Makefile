@@ -7,7 +7,7 @@ BFCL_VENV ?= .venv-bfcl
 STAMP := $(VENV)/.installed
 BFCL_STAMP := $(BFCL_VENV)/.installed
 
-.PHONY: install install-bfcl test test-all lint demo ablate tau-oracle bfcl-oracle clean
+.PHONY: install install-bfcl test test-all lint demo ablate ablate-errors tau-oracle bfcl-oracle clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,9 @@ demo: install install-bfcl
 
 ablate: install install-bfcl
 	$(BIN)/toolmind ablate --config recipes/ablations/filters.yaml
+
+ablate-errors: install install-bfcl
+	$(BIN)/toolmind ablate --config recipes/ablations/filter-errors.yaml
 
 # Harness validation against the benchmarks' own gold data (no model involved).
 bfcl-oracle: install install-bfcl

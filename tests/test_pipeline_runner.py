@@ -108,6 +108,21 @@ def test_recipes_resolve_to_a_full_plan() -> None:
         and "recipes/accelerate_configs/zero3.yaml" in train["argv"]
     )
     assert len(load_ablation_config("recipes/ablations/filters.yaml").settings) == 4
+    errors = load_ablation_config("recipes/ablations/filter-errors.yaml")
+    assert [s.name for s in errors.settings] == ["none", "turn"]
+    assert errors.overrides["synth_config"] == "recipes/synth/ablation-errors.yaml"
+
+
+def test_synth_stage_hashes_the_recipes_a_recipe_builds_on(tmp_path: Path) -> None:
+    """An edit to the base recipe must rerun synthesis for every recipe built on it."""
+    from toolmind.pipeline.stages import build_stages
+
+    (tmp_path / "base.yaml").write_text("seed: 0\nerrors: {turn_error_share: 0.2}\n")
+    (tmp_path / "child.yaml").write_text("base: base.yaml\nerrors: {turn_error_share: 1.0}\n")
+    cfg = load_pipeline_config("recipes/pipelines/demo.yaml")
+    cfg.synth_config = str(tmp_path / "child.yaml")
+    synth = next(s for s in build_stages(cfg) if s.name == "synth")
+    assert tmp_path / "base.yaml" in synth.inputs and tmp_path / "child.yaml" in synth.inputs
 
 
 def test_bad_config_names_the_field(tmp_path: Path) -> None:

@@ -217,3 +217,19 @@ def test_default_recipe_as_shipped_via_cli(tmp_path: Path, capsys: pytest.Captur
                     assert validate_call(call, tools) is None
                 else:
                     assert i in injected
+
+
+def test_a_recipe_builds_on_its_base_and_overrides_only_what_it_states(tmp_path: Path) -> None:
+    (tmp_path / "child.yaml").write_text(f"base: {RECIPE}\nerrors:\n  turn_error_share: 1.0\n")
+    child, base = load_config(tmp_path / "child.yaml"), load_config(RECIPE)
+    assert child.errors.turn_error_share == 1.0
+    assert child.errors.kinds == base.errors.kinds  # a nested section merges key by key
+    assert child.situations == base.situations and child.num_chains == base.num_chains
+    shipped = load_config(RECIPE.parent / "ablation-errors.yaml")
+    assert shipped.errors.turn_error_share == 1.0 and shipped.situations == base.situations
+    (tmp_path / "loop.yaml").write_text("base: loop.yaml\n")
+    with pytest.raises(ValueError, match="loops back"):
+        load_config(tmp_path / "loop.yaml")
+    (tmp_path / "typo.yaml").write_text("base: child.yaml\nerrors: {turn_eror_share: 1.0}\n")
+    with pytest.raises(ValueError, match="turn_eror_share"):
+        load_config(tmp_path / "typo.yaml")

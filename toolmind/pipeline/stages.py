@@ -32,6 +32,14 @@ def cli_options(options: dict[str, Any]) -> list[str]:
     return argv
 
 
+def synth_config_files(path: str) -> list[Path]:
+    """The synthesis recipe and the recipes it builds on (`base:`): an edit to any one reruns synthesis.
+    A missing recipe is left to the synth stage itself to report."""
+    from toolmind.synth.config import config_files
+
+    return config_files(path) if Path(path).is_file() else [Path(path)]
+
+
 def filter_options(setting: FilterSetting) -> list[str]:
     argv = []
     if not setting.trajectory:
@@ -252,7 +260,7 @@ def build_stages(cfg: PipelineConfig) -> list[Stage]:
                 *cli_options(cfg.synth_args),
             ],
             out=synth_dir,
-            inputs=[chains_dir / "chains.jsonl", Path(cfg.synth_config)],
+            inputs=[chains_dir / "chains.jsonl", *synth_config_files(cfg.synth_config)],
             resume_argv=["--resume"],
             description="user / assistant / tool agents play each chain out",
         ),

@@ -298,13 +298,48 @@ def _build(cls: type, data: Any, where: str) -> Any:
         raise ValueError(f"{where}: {exc}") from exc
 
 
-def load_config(path: str | Path) -> SynthConfig:
-    """Read a synthesis recipe; errors name the file and the key."""
-    p = Path(path)
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` on top of `base`; nested mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_recipe(p: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
+    """A recipe's mapping with its `base:` chain applied, and the files it was read from (base first)."""
+    if p.resolve() in seen:
+        raise ValueError(f"{p}: `base` chain loops back to {p}")
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"{p}: cannot read synthesis config: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{p}: a synthesis config is a mapping, got {type(data).__name__}")
+    base = data.pop("base", None)
+    if base is None:
+        return data, [p]
+    if not isinstance(base, str):
+        raise ValueError(f"{p}: `base` must be a path to another recipe, got {base!r}")
+    parent, files = _read_recipe(p.parent / base, (*seen, p.resolve()))
+    return _merge(parent, data), [*files, p]
+
+
+def config_files(path: str | Path) -> list[Path]:
+    """Every file a recipe is read from: its `base:` chain, then itself (a pipeline hashes them all)."""
+    return _read_recipe(Path(path), ())[1]
+
+
+def load_config(path: str | Path) -> SynthConfig:
+    """Read a synthesis recipe; errors name the file and the key.
+
+    `base: other.yaml` (relative to the recipe) starts from another recipe and overrides only the keys
+    given, nested sections key by key: an ablation's recipe states what it changes, nothing else."""
+    p = Path(path)
+    data, _files = _read_recipe(p, ())
     cfg = _build(SynthConfig, data, str(p))
     validate_config(cfg, str(p))
     return cfg
