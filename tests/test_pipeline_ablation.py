@@ -72,6 +72,12 @@ def test_filter_ablation_end_to_end(tmp_path: Path, tiny_qwen3_dir: Path) -> Non
     assert int(rows["turn"]["masked_turns"] or 0) > 0
     report = json.loads((out / "both" / "eval" / "bfcl-tuned" / "report.json").read_text())
     assert report["categories"]["simple_python"]["total"] == 2
+    # Every failure has its scorer error type; the ablation sums the injected-mistake kinds among them.
+    for cat in report["categories"].values():
+        assert sum(cat["error_types"].values()) == cat["total"] - cat["correct"]
+    for name in ("none", "trajectory", "turn", "both"):
+        kinds = [int(rows[name][f"bfcl_{k}"]) for k in ("wrong_type", "missing_required", "wrong_tool")]
+        assert 0 <= sum(kinds) <= sum(int(rows[name][f"{c}_n"]) for c in ("simple_python", "irrelevance"))
 
     started = time.time()
     run_ablation(cfg)  # everything is finished: the rerun only checks stage keys

@@ -69,10 +69,32 @@ def run_ablation(abl: AblationConfig) -> Path:
     return write_table(out, rows)
 
 
+# BFCL failures of the kinds the scripted backend injects (synth `errors.kinds`), by the scorer's
+# error_type: a model that learnt the unmasked mistakes makes more of them. (An invented date fails as
+# a generic value_error, indistinguishable from other wrong values, so it has no column.)
+MISTAKE_KINDS = {
+    "wrong_type": lambda kind: kind.startswith("type_error"),
+    "missing_required": lambda kind: kind.endswith(":missing_required"),
+    "wrong_tool": lambda kind: kind.endswith(":wrong_func_name"),
+}
+
+
+def _mistake_counts(report: dict[str, Any]) -> dict[str, int | None]:
+    """BFCL failures per injected-mistake kind, summed over the categories; None without error types
+    (reports written before they were recorded)."""
+    per_cat = [c.get("error_types") for c in report.get("categories", {}).values()]
+    if not per_cat or any(kinds is None for kinds in per_cat):
+        return {f"bfcl_{k}": None for k in MISTAKE_KINDS}
+    return {
+        f"bfcl_{name}": sum(n for kinds in per_cat for kind, n in kinds.items() if match(kind))
+        for name, match in MISTAKE_KINDS.items()
+    }
+
+
 def _row(name: str, report_path: Path, counts: dict[str, Any]) -> dict[str, Any]:
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     cats = bfcl_categories(report)
-    row: dict[str, Any] = {"setting": name, **counts}
+    row: dict[str, Any] = {"setting": name, **counts, **_mistake_counts(report)}
     for cat, (correct, total) in sorted(cats.items()):
         row[cat] = round(100 * correct / max(total, 1), 1)
         row[f"{cat}_n"] = total

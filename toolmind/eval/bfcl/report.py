@@ -87,6 +87,7 @@ def build_report(scored: Any, not_run: dict[str, str], meta: dict[str, Any]) -> 
             "total": s.total,
             "ci95": [lo, hi],
             "rejected_unsafe": len(s.rejected_ids),
+            "error_types": s.error_types,
         }
     acc = {c: v["accuracy"] for c, v in categories.items()}
     return {

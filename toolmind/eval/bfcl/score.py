@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ class CategoryScore:
     total: int
     failed_ids: list[str] = field(default_factory=list)
     rejected_ids: list[str] = field(default_factory=list)
+    # The scorer's error_type of each failed entry ("type_error:simple", "...:missing_required"): what
+    # kind of mistake a model makes, e.g. whether it imitates the mistakes a filter should have masked.
+    error_types: dict[str, int] = field(default_factory=dict)
 
     @property
     def accuracy(self) -> float:
@@ -61,13 +65,15 @@ def _score_path(score_dir: Path, category: str) -> Path:
     return score_dir / SCORER_MODEL_DIR / result_subdir(category) / f"{VERSION_PREFIX}_{category}_score.json"
 
 
-def _read_score_file(path: Path) -> tuple[int, int, list[str]]:
+def _read_score_file(path: Path) -> tuple[int, int, list[str], dict[str, int]]:
     lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     header = lines[0]
+    kinds = Counter(str(r.get("error_type") or "unknown") for r in lines[1:] if "id" in r)
     return (
         int(header["correct_count"]),
         int(header["total_count"]),
         [str(r["id"]) for r in lines[1:] if "id" in r],
+        dict(sorted(kinds.items())),
     )
 
 
@@ -148,11 +154,17 @@ def score_run(
     for r in rejections:
         rejected_by_cat.setdefault(r.entry_id.rsplit("_", 1)[0], set()).add(r.entry_id)
     for category in ready:
-        correct, total, failed = _read_score_file(_score_path(score_dir, category))
+        correct, total, failed, kinds = _read_score_file(_score_path(score_dir, category))
         rejected = sorted(rejected_by_cat.get(category, set()))
         wrongly_passed = [i for i in rejected if i not in failed]
+        if wrongly_passed:
+            kinds = {**kinds, "rejected_unsafe": len(wrongly_passed)}
         scores[category] = CategoryScore(
-            correct=correct - len(wrongly_passed), total=total, failed_ids=failed, rejected_ids=rejected
+            correct=correct - len(wrongly_passed),
+            total=total,
+            failed_ids=failed,
+            rejected_ids=rejected,
+            error_types=kinds,
         )
     if rejections:
         logger.warning("%d unsafe tool calls rejected before scoring (see report.json)", len(rejections))
