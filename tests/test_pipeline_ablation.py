@@ -82,3 +82,27 @@ def test_filter_ablation_end_to_end(tmp_path: Path, tiny_qwen3_dir: Path) -> Non
     started = time.time()
     run_ablation(cfg)  # everything is finished: the rerun only checks stage keys
     assert time.time() - started < 30
+
+
+def test_ablation_counts_bfcl_failures_of_the_injected_mistake_kinds() -> None:
+    from toolmind.pipeline.ablate import _mistake_counts
+
+    report = {
+        "categories": {
+            "simple_python": {
+                "error_types": {
+                    "type_error:simple": 2,
+                    "simple_function_checker:missing_required": 1,
+                    "value_error:string": 4,
+                }
+            },
+            "multiple": {
+                "error_types": {"simple_function_checker:wrong_func_name": 3, "type_error:nested": 1}
+            },
+        }
+    }
+    assert _mistake_counts(report) == {"bfcl_wrong_type": 3, "bfcl_missing_required": 1, "bfcl_wrong_tool": 3}
+    older = {"categories": {"simple_python": {"correct": 1, "total": 2}}}  # written before error_types
+    assert _mistake_counts(older) == dict.fromkeys(
+        ("bfcl_wrong_type", "bfcl_missing_required", "bfcl_wrong_tool")
+    )
