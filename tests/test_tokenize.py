@@ -135,6 +135,25 @@ def test_multi_turn_keeps_reasoning_and_is_prefix_consistent(tiny_tokenizer: Any
     assert text.endswith("You're welcome.<|im_end|>\n")
 
 
+@pytest.mark.parametrize("mode", ["multi_turn", "per_turn"])
+def test_dropped_reasoning_leaves_the_calls_and_their_labels(tiny_tokenizer: Any, mode: str) -> None:
+    traj = self_correction()
+    kept, _ = tokenize_trajectories([traj], tiny_tokenizer, TokenizeConfig(mask_mode=mode))
+    dropped, _ = tokenize_trajectories(
+        [traj], tiny_tokenizer, TokenizeConfig(mask_mode=mode, reasoning="drop")
+    )
+    assert [s.turns for s in dropped] == [s.turns for s in kept]  # the same turns are trained
+    for sample in dropped:
+        text = tiny_tokenizer.decode(sample.input_ids)
+        labelled = tiny_tokenizer.decode([t for t in sample.labels if t != IGNORE_INDEX])
+        for reasoning in ("Call the tool with town.", "The argument is called city.", "Answer."):
+            assert reasoning not in text
+        assert labelled.rstrip().endswith("<|im_end|>") and "</think>" in labelled  # the turn, no reasoning
+    assert sum(len(s.input_ids) for s in dropped) < sum(len(s.input_ids) for s in kept)
+    with pytest.raises(ValueError, match="reasoning"):
+        TokenizeConfig(reasoning="hide")
+
+
 def test_piecewise_tokens_equal_whole_text_tokens(tiny_tokenizer: Any) -> None:
     """Cutting at turn boundaries does not change the tokens when a turn opens with its think block
     (every turn that answers a user query): the boundaries then sit next to added tokens. A turn that

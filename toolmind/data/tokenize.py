@@ -78,7 +78,16 @@ class TokenizeConfig:
         default="skip", metadata={"help": "skip: drop and count an overlong sample; error: raise."}
     )
 
+    reasoning: str = field(
+        default="keep",
+        metadata={
+            "help": "keep: assistant reasoning trained inside <think>; drop: removed before rendering."
+        },
+    )
+
     def __post_init__(self) -> None:
+        if self.reasoning not in ("keep", "drop"):
+            raise ValueError(f"reasoning must be 'keep' or 'drop', got {self.reasoning!r}")
         if self.mask_mode not in MASK_MODES:
             raise ValueError(f"mask_mode must be one of {list(MASK_MODES)}, got {self.mask_mode!r}")
         if self.tool_format not in TOOL_FORMATS:
@@ -179,11 +188,22 @@ def _merge(pieces: Iterable[Piece]) -> list[Piece]:
     return merged
 
 
+def without_reasoning(trajectory: Trajectory) -> Trajectory:
+    """The trajectory with every assistant turn's reasoning removed (labels and turn indices unchanged)."""
+    messages = [
+        m.model_copy(update={"reasoning_content": None}) if m.reasoning_content is not None else m
+        for m in trajectory.messages
+    ]
+    return trajectory.model_copy(update={"messages": messages})
+
+
 def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[list[Piece], list[int], str]]:
     """Cut one trajectory into samples of (pieces, labelled turn indices, tool format); no tokenizer."""
     trainable = trajectory.trainable_indices()
     if not trainable:
         return []
+    if config.reasoning == "drop":
+        trajectory = without_reasoning(trajectory)
     out: list[tuple[list[Piece], list[int], str]] = []
     if config.mask_mode == "per_turn":
         for turn in trainable:

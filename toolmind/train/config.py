@@ -13,6 +13,7 @@ MASK_MODES = ("per_turn", "multi_turn")
 TOOL_FORMATS = ("openai", "bare", "mixed")
 BARE_TYPES = ("json", "python")
 OVERLONG_POLICIES = ("skip", "error")
+REASONING_MODES = ("keep", "drop")
 
 
 @dataclass
@@ -65,6 +66,15 @@ class ScriptArguments:
             "help": "Type names in bare tool dicts: 'json' (JSON Schema: object, number) or 'python' (dict, float: "
             "how BFCL's function docs and xLAM-style specs spell them).",
             "choices": list(BARE_TYPES),
+        },
+    )
+    reasoning: str = field(
+        default="keep",
+        metadata={
+            "help": "The assistant turns' reasoning_content: 'keep' (trained inside <think>, the ToolMind "
+            "data as synthesized) or 'drop' (removed before rendering: the model learns to answer or call "
+            "at once; the evaluation prompt is unchanged). A 135M model gains from 'drop' (docs/train.md).",
+            "choices": list(REASONING_MODES),
         },
     )
     overlong_policy: str = field(
@@ -127,6 +137,7 @@ class ScriptArguments:
             ("tool_format", self.tool_format, TOOL_FORMATS),
             ("bare_types", self.bare_types, BARE_TYPES),
             ("overlong_policy", self.overlong_policy, OVERLONG_POLICIES),
+            ("reasoning", self.reasoning, REASONING_MODES),
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")

@@ -104,6 +104,7 @@ def _tokenize_config(script_args: ScriptArguments, training_args: Any) -> Any:
         seed=training_args.seed,
         max_length=training_args.max_length,
         overlong_policy=script_args.overlong_policy,
+        reasoning=script_args.reasoning,
     )
 
 
