@@ -200,6 +200,37 @@ def test_bad_lines_are_reported_and_skipped(tiny_tokenizer: Any, train_dir: Path
         build_sft_dataset([str(tmp_path / "data.jsonl")], tiny_tokenizer, TokenizeConfig(max_length=10))
 
 
+def test_id_hash_order_is_the_same_in_every_subset(tiny_tokenizer: Any, tmp_path: Path) -> None:
+    """`order="id_hash"`: dropping trajectories (the trajectory filter) leaves the others' order alone."""
+    from toolmind.train.dataset import build_sft_dataset
+
+    trajs = [_self_correction(f"t{i}", c) for i, c in enumerate(CITIES)]
+    write_jsonl(tmp_path / "all.jsonl", trajs)
+    kept = [t for i, t in enumerate(trajs) if i % 4 != 1]
+    write_jsonl(tmp_path / "kept.jsonl", kept)
+    config = TokenizeConfig(mask_mode="per_turn", seed=3)
+
+    def order(name: str, how: str, seed: int = 3) -> list[tuple[int, ...]]:
+        config.seed = seed
+        dataset, _ = build_sft_dataset([str(tmp_path / name)], tiny_tokenizer, config, order=how)
+        return [tuple(ids) for ids in dataset["input_ids"]]
+
+    full, subset = order("all.jsonl", "id_hash"), order("kept.jsonl", "id_hash")
+    assert len(full) == 36 and len(subset) == 27
+    assert [ids for ids in full if ids in set(subset)] == subset
+    # A real reordering, not the file order, and the seed changes it.
+    assert full != order("all.jsonl", "shuffle") and sorted(full) == sorted(order("all.jsonl", "shuffle"))
+    assert full != order("all.jsonl", "id_hash", seed=4)
+    with pytest.raises(ValueError, match="order must be one of"):
+        order("all.jsonl", "random")
+
+
+def test_id_hash_order_refuses_another_sampling_strategy(train_dir: Path, tmp_path: Path) -> None:
+    argv = ["--config", TINY, "--dataset_path", str(train_dir), "--output_dir", str(tmp_path / "o")]
+    with pytest.raises(ValueError, match="id_hash' fixes the order"):
+        run_sft([*argv, "--sample_order", "id_hash", "--train_sampling_strategy", "group_by_length"])
+
+
 @pytest.mark.parametrize("padding_free", [False, True])
 def test_labelled_head_loss_and_gradients_equal_trl(
     tiny_qwen3_dir: Path, tiny_tokenizer: Any, tmp_path: Path, padding_free: bool

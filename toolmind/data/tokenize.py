@@ -40,6 +40,8 @@ IGNORE_INDEX = -100
 MASK_MODES = ("per_turn", "multi_turn")
 TOOL_FORMATS = ("openai", "bare", "mixed")
 BARE_TYPES = ("json", "python")
+OVERLONG_POLICIES = ("skip", "error")
+REASONING_MODES = ("keep", "drop")
 # JSON-Schema type names as Python-style tool specs (BFCL's, xLAM's) spell them.
 _PYTHON_TYPES = {"object": "dict", "number": "float"}
 # Trajectories rendered per batched tokenizer call (the fast tokenizer parallelises inside a batch).
@@ -86,16 +88,18 @@ class TokenizeConfig:
     )
 
     def __post_init__(self) -> None:
-        if self.reasoning not in ("keep", "drop"):
-            raise ValueError(f"reasoning must be 'keep' or 'drop', got {self.reasoning!r}")
+        if self.reasoning not in REASONING_MODES:
+            raise ValueError(f"reasoning must be one of {list(REASONING_MODES)}, got {self.reasoning!r}")
         if self.mask_mode not in MASK_MODES:
             raise ValueError(f"mask_mode must be one of {list(MASK_MODES)}, got {self.mask_mode!r}")
         if self.tool_format not in TOOL_FORMATS:
             raise ValueError(f"tool_format must be one of {list(TOOL_FORMATS)}, got {self.tool_format!r}")
         if self.bare_types not in BARE_TYPES:
             raise ValueError(f"bare_types must be one of {list(BARE_TYPES)}, got {self.bare_types!r}")
-        if self.overlong_policy not in ("skip", "error"):
-            raise ValueError(f"overlong_policy must be 'skip' or 'error', got {self.overlong_policy!r}")
+        if self.overlong_policy not in OVERLONG_POLICIES:
+            raise ValueError(
+                f"overlong_policy must be one of {list(OVERLONG_POLICIES)}, got {self.overlong_policy!r}"
+            )
 
 
 @dataclass

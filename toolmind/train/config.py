@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-MASK_MODES = ("per_turn", "multi_turn")
-TOOL_FORMATS = ("openai", "bare", "mixed")
-BARE_TYPES = ("json", "python")
-OVERLONG_POLICIES = ("skip", "error")
-REASONING_MODES = ("keep", "drop")
+# The choices live with the tokenizer that implements them; the recipe fields below offer the same.
+from toolmind.data.tokenize import (
+    BARE_TYPES,
+    MASK_MODES,
+    OVERLONG_POLICIES,
+    REASONING_MODES,
+    TOOL_FORMATS,
+)
+from toolmind.train.dataset import SAMPLE_ORDERS
 
 
 @dataclass
@@ -85,6 +89,16 @@ class ScriptArguments:
             "choices": list(OVERLONG_POLICIES),
         },
     )
+    sample_order: str = field(
+        default="shuffle",
+        metadata={
+            "help": "'shuffle': the trainer's seeded shuffle (`train_sampling_strategy`). 'id_hash': samples "
+            "sorted by a seeded hash of their trajectory id and turns and read in that order, so any two "
+            "samples keep their relative order in every subset of the data (ablation rows that drop a few "
+            "trajectories then train on the same conversations in the same order; every epoch repeats it).",
+            "choices": list(SAMPLE_ORDERS),
+        },
+    )
     labelled_head: bool = field(
         default=True,
         metadata={
@@ -138,6 +152,7 @@ class ScriptArguments:
             ("bare_types", self.bare_types, BARE_TYPES),
             ("overlong_policy", self.overlong_policy, OVERLONG_POLICIES),
             ("reasoning", self.reasoning, REASONING_MODES),
+            ("sample_order", self.sample_order, SAMPLE_ORDERS),
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")

@@ -11,11 +11,18 @@ Accepted paths (several are concatenated, in order):
 
 `split` picks `train.jsonl` / the `train` split for training and `validation` for evaluation.
 
+`order="id_hash"` sorts the samples by a seeded hash of what they are (trajectory id and labelled turns;
+file and row for pre-tokenized rows) instead of leaving the order to the trainer's shuffle. Two samples
+then come in the same relative order in every dataset that holds both: an ablation row that drops a few
+trajectories trains on the same conversations in the same order as the row that keeps them, so a
+fixed step budget compares filters, not shuffles.
+
 Bad records are reported with file, line (or row) and field, and skipped with a count.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -30,6 +37,7 @@ from toolmind.schema import RecordError, Trajectory, iter_jsonl
 
 logger = logging.getLogger(__name__)
 
+SAMPLE_ORDERS = ("shuffle", "id_hash")
 SAVE_TO_DISK_MARKERS = ("dataset_info.json", "dataset_dict.json", "state.json")
 JSON_COLUMNS = ("messages", "tools", "labels", "meta")
 
@@ -120,11 +128,19 @@ def iter_trajectories(paths: Sequence[str], report: LoadReport, split: str = "tr
                     yield item
 
 
+def order_key(seed: int, identity: str) -> str:
+    """The sort key of a sample under `order="id_hash"`: independent of every other sample."""
+    return hashlib.sha256(f"{seed}:{identity}".encode()).hexdigest()
+
+
 def load_pretokenized(
     paths: Sequence[str], report: LoadReport, max_length: int | None = None, split: str = "train"
-) -> list[dict[str, list[int]]]:
-    """Rows of saved datasets that already have `input_ids` + `labels` (checked, not re-tokenized)."""
-    rows: list[dict[str, list[int]]] = []
+) -> list[dict[str, Any]]:
+    """Rows of saved datasets that already have `input_ids` + `labels` (checked, not re-tokenized).
+
+    Each row also names where it came from (`identity`: path and row), for `order="id_hash"`.
+    """
+    rows: list[dict[str, Any]] = []
     for raw in paths:
         path = Path(raw)
         if not _is_saved_dataset(path):
@@ -144,28 +160,43 @@ def load_pretokenized(
                 report.stats.skipped_overlong += 1
                 report.stats.skip("over_max_length", f"{path}#row{index}")
             else:
-                rows.append({"input_ids": row["input_ids"], "labels": row["labels"]})
+                identity = f"{path}#row{index}"
+                rows.append({"input_ids": row["input_ids"], "labels": row["labels"], "identity": identity})
     report.pretokenized_rows = len(rows)
     return rows
 
 
 def build_sft_dataset(
-    paths: Sequence[str], tokenizer: Any, config: TokenizeConfig, split: str = "train"
+    paths: Sequence[str],
+    tokenizer: Any,
+    config: TokenizeConfig,
+    split: str = "train",
+    order: str = "shuffle",
 ) -> tuple[Any, LoadReport]:
     """A `datasets.Dataset` with `input_ids` and `labels` for SFTTrainer, plus the load report.
 
+    `order`: "shuffle" keeps the load order (the trainer shuffles); "id_hash" sorts by `order_key` with
+    `config.seed` (the trainer must then read it sequentially: `toolmind.train.sft` sets that).
+
     Raises:
-        ValueError: nothing trainable was found.
+        ValueError: nothing trainable was found, or `order` is unknown.
     """
     from datasets import Dataset
 
+    if order not in SAMPLE_ORDERS:
+        raise ValueError(f"order must be one of {list(SAMPLE_ORDERS)}, got {order!r}")
     report = LoadReport()
     rows = load_pretokenized(paths, report, config.max_length, split)
     for sample in iter_samples(iter_trajectories(paths, report, split), tokenizer, config, report.stats):
-        rows.append({"input_ids": sample.input_ids, "labels": sample.labels})
+        # The labelled turns tell apart the per_turn samples of one conversation.
+        identity = f"{sample.trajectory_id}#{','.join(map(str, sample.turns))}"
+        rows.append({"input_ids": sample.input_ids, "labels": sample.labels, "identity": identity})
     for example in report.bad_examples:
         logger.warning("bad record skipped: %s", example)
     logger.info("training data from %s: %s", list(paths), report.summary())
     if not rows:
         raise ValueError(f"no trainable samples in {list(paths)}: {report.summary()}")
-    return Dataset.from_list(rows), report
+    if order == "id_hash":
+        rows.sort(key=lambda row: order_key(config.seed, row["identity"]))
+    # Only the tensors go to the trainer (the collator would choke on a string column).
+    return Dataset.from_list([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows]), report

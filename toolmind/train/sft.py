@@ -150,10 +150,20 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         raise ValueError("dataset_path is empty: give toolmind JSONL files/directories or a saved dataset")
     if script_args.train_top_layers and model_args.use_peft:
         raise ValueError("train_top_layers and use_peft both choose what trains: set only one of them")
+    if script_args.sample_order == "id_hash":
+        if training_args.train_sampling_strategy not in ("random", "sequential"):
+            raise ValueError(
+                "sample_order 'id_hash' fixes the order itself; it cannot be combined with "
+                f"train_sampling_strategy {training_args.train_sampling_strategy!r}"
+            )
+        # The dataset comes sorted; the trainer must not reshuffle it.
+        training_args.train_sampling_strategy = "sequential"
     set_seed(training_args.seed)
     tokenizer = load_tokenizer(script_args, model_args)
     tokenize_config = _tokenize_config(script_args, training_args)
-    train_dataset, report = build_sft_dataset(script_args.dataset_path, tokenizer, tokenize_config)
+    train_dataset, report = build_sft_dataset(
+        script_args.dataset_path, tokenizer, tokenize_config, order=script_args.sample_order
+    )
     eval_dataset = None
     if training_args.eval_strategy != "no" and script_args.eval_dataset_path:
         eval_dataset, _ = build_sft_dataset(
