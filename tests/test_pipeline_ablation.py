@@ -48,7 +48,11 @@ def _configs(tmp_path: Path, model_dir: Path) -> Path:
         "evaluate_base": True,
     }
     (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(pipeline))
-    ablation = {"pipeline": str(tmp_path / "pipeline.yaml"), "run_dir": str(tmp_path / "ablation")}
+    ablation = {
+        "pipeline": str(tmp_path / "pipeline.yaml"),
+        "run_dir": str(tmp_path / "ablation"),
+        "imitation": {"chains": 4, "max_new_tokens": 8, "batch_size": 4},
+    }
     (tmp_path / "ablation.yaml").write_text(yaml.safe_dump(ablation))
     return tmp_path / "ablation.yaml"
 
@@ -78,6 +82,14 @@ def test_filter_ablation_end_to_end(tmp_path: Path, tiny_qwen3_dir: Path) -> Non
     for name in ("none", "trajectory", "turn", "both"):
         kinds = [int(rows[name][f"bfcl_{k}"]) for k in ("wrong_type", "missing_required", "wrong_tool")]
         assert 0 <= sum(kinds) <= sum(int(rows[name][f"{c}_n"]) for c in ("simple_python", "irrelevance"))
+
+    # The imitation probe ran on one held-out set for every row (its own chains, not the training ones).
+    points = {rows[name]["imitation_points"] for name in ("none", "trajectory", "turn", "both")}
+    assert len(points) == 1 and int(points.pop()) > 0
+    for name in ("none", "trajectory", "turn", "both"):
+        assert 0 <= float(rows[name]["imitation_mistake_rate"]) <= 100
+        assert (out / name / "eval" / "imitation" / "points.jsonl").exists()
+    assert (out / "shared" / "probe-synth" / "trajectories.jsonl").exists()
 
     started = time.time()
     run_ablation(cfg)  # everything is finished: the rerun only checks stage keys

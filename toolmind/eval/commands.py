@@ -1,4 +1,5 @@
-"""`toolmind eval` group: BFCL-v4 and tau2-bench (each benchmark owns its own subcommand module)."""
+"""`toolmind eval` group: BFCL-v4 and tau2-bench (each benchmark owns its own subcommand module), and
+the mistake-imitation probe on held-out synthesized conversations."""
 
 from __future__ import annotations
 
@@ -13,3 +14,56 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     evsub = p.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
     bfcl_commands.add_parser(evsub)
     tau_commands.add_parser(evsub)
+    add_imitation_parser(evsub)
+
+
+def add_imitation_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "imitation",
+        help="mistake imitation: how often a checkpoint makes the injected mistakes on held-out conversations",
+        description="At every first-attempt call turn of held-out synthesized trajectories, generate one "
+        "turn with the checkpoint and check it with the turn filter's schema rules (wrong tool, missing "
+        "required argument, wrong type). Writes OUT/points.jsonl (resumable) and OUT/report.{json,md}.",
+    )
+    p.add_argument("--model", required=True, help="checkpoint directory (transformers)")
+    p.add_argument("--trajectories", required=True, help="held-out synthesized trajectories.jsonl")
+    p.add_argument(
+        "--exclude",
+        nargs="*",
+        default=[],
+        help="trajectories.jsonl of the training data: held-out goals found there are skipped",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument(
+        "--thinking", dest="thinking", action="store_true", default=True, help="thinking on (default)"
+    )
+    p.add_argument("--no-thinking", dest="thinking", action="store_false", help="thinking off")
+    p.add_argument("--max-new-tokens", dest="max_new_tokens", type=int, default=128)
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=16)
+    p.add_argument("--max-points", dest="max_points", type=int, help="probe at most N points")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="float32")
+    p.set_defaults(func=run_imitation)
+
+
+def run_imitation(args: argparse.Namespace) -> int:
+    import logging
+    import sys
+
+    from toolmind.eval.imitation import ImitationConfig, markdown, run_probe
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    cfg = ImitationConfig(
+        model=args.model,
+        trajectories=args.trajectories,
+        exclude=args.exclude,
+        out=args.out,
+        thinking=args.thinking,
+        max_new_tokens=args.max_new_tokens,
+        batch_size=args.batch_size,
+        max_points=args.max_points,
+        device=args.device,
+        dtype=args.dtype,
+    )
+    sys.stdout.write(markdown(run_probe(cfg)))
+    return 0

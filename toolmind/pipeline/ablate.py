@@ -15,10 +15,20 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from toolmind.pipeline.config import AblationConfig, PipelineConfig, load_pipeline_config
+from toolmind.pipeline.config import AblationConfig, ImitationSetting, PipelineConfig, load_pipeline_config
 from toolmind.pipeline.report import bfcl_categories, wilson_interval
 from toolmind.pipeline.runner import Stage, run_stage
-from toolmind.pipeline.stages import bfcl_stage, build_stages, data_stages, resolve_base_model, train_stage
+from toolmind.pipeline.stages import (
+    TOOLMIND,
+    bfcl_stage,
+    build_stages,
+    chains_stage,
+    cli_options,
+    data_stages,
+    resolve_base_model,
+    synth_stage,
+    train_stage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +46,59 @@ def _filter_counts(filter_dir: Path) -> dict[str, Any]:
     }
 
 
-def _setting_stages(cfg: PipelineConfig, run: Path, shared: Path, base_model: Path | str) -> list[Stage]:
+def probe_data_stages(cfg: PipelineConfig, shared: Path, probe: ImitationSetting) -> list[Stage]:
+    """Held-out conversations for the imitation probe: other chains (seed + 1) synthesized by the same
+    recipe, so they carry the same kinds and rate of injected mistakes as the training data."""
+    chains_dir, synth_dir = shared / "probe-chains", shared / "probe-synth"
+    what = "held-out conversations for the mistake-imitation probe"
+    held_out = dataclasses.replace(cfg, chains=probe.chains)
+    return [
+        chains_stage(held_out, shared / "graph", chains_dir, cfg.seed + 1, "probe-chains", what),
+        synth_stage(held_out, chains_dir, synth_dir, cfg.seed + 1, "probe-synth", what),
+    ]
+
+
+def imitation_stage(cfg: PipelineConfig, run: Path, shared: Path, probe: ImitationSetting) -> Stage:
+    model, out = run / "train", run / "eval" / "imitation"
+    thinking = cfg.bfcl.thinking if cfg.bfcl else True
+    options = {
+        "max-new-tokens": probe.max_new_tokens,
+        "batch-size": probe.batch_size,
+        "max-points": probe.max_points,
+    }
+    held_out = shared / "probe-synth" / "trajectories.jsonl"
+    return Stage(
+        name="imitation",
+        argv=[
+            *TOOLMIND,
+            "eval",
+            "imitation",
+            "--model",
+            str(model),
+            "--trajectories",
+            str(held_out),
+            "--exclude",
+            str(shared / "synth" / "trajectories.jsonl"),
+            "--out",
+            str(out),
+            "--thinking" if thinking else "--no-thinking",
+            *cli_options(options),
+        ],
+        out=out,
+        inputs=[model, held_out],
+        description="mistake imitation on held-out synthesized conversations",
+    )
+
+
+def _setting_stages(
+    cfg: PipelineConfig, run: Path, shared: Path, base_model: Path | str, probe: ImitationSetting | None
+) -> list[Stage]:
     stages = data_stages(cfg, run, shared / "synth")
     stages.append(train_stage(cfg, run, base_model, run / "data", run / "train"))
     if cfg.bfcl:
         stages.append(bfcl_stage(cfg, run / "train", run / "eval" / "bfcl-tuned", "bfcl-tuned"))
+    if probe:
+        stages.append(imitation_stage(cfg, run, shared, probe))
     return stages
 
 
@@ -50,7 +108,8 @@ def run_ablation(abl: AblationConfig) -> Path:
     base_cfg = load_pipeline_config(abl.pipeline, {**abl.overrides, "run_dir": str(shared)})
     upstream = [s for s in build_stages(base_cfg) if s.name in ("graph", "chains", "synth")]
     base_stages, base_model = resolve_base_model(base_cfg, shared)
-    for stage in upstream + base_stages:
+    probe_stages = probe_data_stages(base_cfg, shared, abl.imitation) if abl.imitation else []
+    for stage in upstream + probe_stages + base_stages:
         run_stage(stage, logs_dir=shared / "logs")
     rows: list[dict[str, Any]] = []
     if base_cfg.evaluate_base and base_cfg.bfcl:
@@ -61,11 +120,12 @@ def run_ablation(abl: AblationConfig) -> Path:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
         logger.info("ablation setting %s: %s", setting.name, setting.filter)
-        for stage in _setting_stages(cfg, run, shared, base_model):
+        for stage in _setting_stages(cfg, run, shared, base_model, abl.imitation):
             run_stage(stage, logs_dir=run / "logs")
-        rows.append(
-            _row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", _filter_counts(run / "filter"))
-        )
+        counts = _filter_counts(run / "filter")
+        if abl.imitation:
+            counts.update(_imitation_counts(run / "eval" / "imitation" / "report.json"))
+        rows.append(_row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", counts))
     return write_table(out, rows)
 
 
@@ -88,6 +148,22 @@ def _mistake_counts(report: dict[str, Any]) -> dict[str, int | None]:
     return {
         f"bfcl_{name}": sum(n for kinds in per_cat for kind, n in kinds.items() if match(kind))
         for name, match in MISTAKE_KINDS.items()
+    }
+
+
+def _imitation_counts(report_path: Path) -> dict[str, Any]:
+    """The probe's mistake rate (and how often the model did not call at all) for the table."""
+    if not report_path.exists():
+        return {}
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    rate, no_call = report["mistake_rate"], report["outcomes"]["no_call"]
+    lo, hi = rate["ci95"]
+    return {
+        "imitation_points": report["points"],
+        "imitation_mistakes": rate["count"],
+        "imitation_mistake_rate": round(100 * rate["share"], 1),
+        "imitation_ci95": f"{100 * lo:.0f}-{100 * hi:.0f}",
+        "imitation_no_call": round(100 * no_call["share"], 1),
     }
 
 

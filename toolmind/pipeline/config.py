@@ -109,6 +109,16 @@ class AblationSetting:
 
 
 @dataclass
+class ImitationSetting:
+    chains: int = field(
+        default=60, metadata={"help": "held-out chains synthesized like the training data (seed + 1)"}
+    )
+    max_new_tokens: int = field(default=128, metadata={"help": "completion budget per probe point"})
+    batch_size: int = field(default=16, metadata={"help": "prompts per generation call"})
+    max_points: int | None = field(default=None, metadata={"help": "probe at most N points; None: all"})
+
+
+@dataclass
 class AblationConfig:
     pipeline: str = field(metadata={"help": "pipeline config the ablation starts from"})
     run_dir: str = field(metadata={"help": "ablation output directory"})
@@ -123,6 +133,12 @@ class AblationConfig:
     )
     overrides: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "pipeline fields overridden for every setting"}
+    )
+    imitation: ImitationSetting | None = field(
+        default=None,
+        metadata={
+            "help": "also probe each model for mistake imitation on held-out synthesized conversations"
+        },
     )
 
 
@@ -143,6 +159,8 @@ def _build(cls: type[Any], data: Any, where: str) -> Any:
             value = _build(BfclSetting, value, f"{where}.{name}")
         elif value is not None and ftype.startswith("TauSetting"):
             value = _build(TauSetting, value, f"{where}.{name}")
+        elif value is not None and ftype.startswith("ImitationSetting"):
+            value = _build(ImitationSetting, value, f"{where}.{name}")
         elif name == "settings":
             value = [_build(AblationSetting, v, f"{where}.settings[{i}]") for i, v in enumerate(value)]
         kwargs[name] = value

@@ -212,6 +212,66 @@ def resolve_base_model(cfg: PipelineConfig, run: Path) -> tuple[list[Stage], Pat
     return [], (path if path.exists() else cfg.base_model)
 
 
+def chains_stage(
+    cfg: PipelineConfig,
+    graph_dir: Path,
+    chains_dir: Path,
+    seed: int,
+    name: str = "chains",
+    description: str = "random-walk chains → skeletons of user goals",
+) -> Stage:
+    return Stage(
+        name=name,
+        argv=[
+            *TOOLMIND,
+            "graph",
+            "sample",
+            "--graph",
+            str(graph_dir),
+            "--n",
+            str(cfg.chains),
+            "--seed",
+            str(seed),
+            "--out",
+            str(chains_dir / "chains.jsonl"),
+            *cli_options(cfg.chain_args),
+        ],
+        out=chains_dir,
+        inputs=[graph_dir / "graph.json"],
+        description=description,
+    )
+
+
+def synth_stage(
+    cfg: PipelineConfig,
+    chains_dir: Path,
+    synth_dir: Path,
+    seed: int,
+    name: str = "synth",
+    description: str = "user / assistant / tool agents play each chain out",
+) -> Stage:
+    return Stage(
+        name=name,
+        argv=[
+            *TOOLMIND,
+            "synth",
+            "--config",
+            cfg.synth_config,
+            "--chains",
+            str(chains_dir / "chains.jsonl"),
+            "--seed",
+            str(seed),
+            "--out",
+            str(synth_dir),
+            *cli_options(cfg.synth_args),
+        ],
+        out=synth_dir,
+        inputs=[chains_dir / "chains.jsonl", *synth_config_files(cfg.synth_config)],
+        resume_argv=["--resume"],
+        description=description,
+    )
+
+
 def build_stages(cfg: PipelineConfig) -> list[Stage]:
     run = Path(cfg.run_dir)
     graph_dir, chains_dir, synth_dir = run / "graph", run / "chains", run / "synth"
@@ -224,46 +284,8 @@ def build_stages(cfg: PipelineConfig) -> list[Stage]:
             inputs=[Path(cfg.tools)] if cfg.tools else [],
             description="tool pool → function graph (parameter-correlation edges)",
         ),
-        Stage(
-            name="chains",
-            argv=[
-                *TOOLMIND,
-                "graph",
-                "sample",
-                "--graph",
-                str(graph_dir),
-                "--n",
-                str(cfg.chains),
-                "--seed",
-                str(cfg.seed),
-                "--out",
-                str(chains_dir / "chains.jsonl"),
-                *cli_options(cfg.chain_args),
-            ],
-            out=chains_dir,
-            inputs=[graph_dir / "graph.json"],
-            description="random-walk chains → skeletons of user goals",
-        ),
-        Stage(
-            name="synth",
-            argv=[
-                *TOOLMIND,
-                "synth",
-                "--config",
-                cfg.synth_config,
-                "--chains",
-                str(chains_dir / "chains.jsonl"),
-                "--seed",
-                str(cfg.seed),
-                "--out",
-                str(synth_dir),
-                *cli_options(cfg.synth_args),
-            ],
-            out=synth_dir,
-            inputs=[chains_dir / "chains.jsonl", *synth_config_files(cfg.synth_config)],
-            resume_argv=["--resume"],
-            description="user / assistant / tool agents play each chain out",
-        ),
+        chains_stage(cfg, graph_dir, chains_dir, cfg.seed),
+        synth_stage(cfg, chains_dir, synth_dir, cfg.seed),
     ]
     stages += data_stages(cfg, run, synth_dir)
     base_stages, base_model = resolve_base_model(cfg, run)
