@@ -122,3 +122,30 @@ def test_probe_runs_a_real_model_resumes_and_skips_goals_seen_in_training(
     assert sorted(keys) == sorted(json.loads(line)["key"] for line in lines)  # each point once
     assert keys[0] == json.loads(lines[0])["key"]  # the finished point was kept, not redone
     assert (out / "report.md").read_text().startswith("# Mistake imitation probe")
+
+
+def test_summary_counts_mistakes_per_point_and_per_call() -> None:
+    from toolmind.eval.imitation import summarise
+
+    outcomes = [
+        "clean_call",
+        "clean_call",
+        "no_call",
+        "no_call",
+        "wrong_tool",
+        "missing_required",
+        "invalid_call",
+    ]
+    records = [
+        {"key": str(i), "outcome": o, "injected": "wrong_tool" if i < 2 else None}
+        for i, o in enumerate(outcomes)
+    ]
+    cfg = ImitationConfig(model="m", trajectories="t.jsonl", out="o")
+    report = summarise(records, cfg, excluded=0, trajectories=3)
+    assert report["points"] == 7
+    assert report["mistake_rate"]["count"] == 2 and report["mistake_rate"]["share"] == 2 / 7
+    # 4 turns made a decodable call (2 clean, 2 mistaken): per call, half were mistakes
+    assert report["mistake_rate_among_calls"]["share"] == 0.5
+    assert report["points_at_injected_turns"] == 2 and report["mistake_rate_at_injected_turns"]["count"] == 0
+    lo, hi = report["mistake_rate"]["ci95"]
+    assert lo < 2 / 7 < hi

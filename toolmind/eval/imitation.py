@@ -231,6 +231,8 @@ def summarise(
     counts = Counter(r["outcome"] for r in records)
     at_injected = [r for r in records if r.get("injected")]
     mistakes = sum(counts[k] for k in MISTAKES)
+    # A model that calls less makes fewer mistakes per point; per call made, it cannot hide that way.
+    calls = total - counts["no_call"] - counts["invalid_call"]
     return {
         "model": cfg.model,
         "trajectories": cfg.trajectories,
@@ -240,6 +242,7 @@ def summarise(
         "points": total,
         "outcomes": {k: _share(counts[k], total) for k in OUTCOMES},
         "mistake_rate": _share(mistakes, total),
+        "mistake_rate_among_calls": _share(mistakes, calls),
         "points_at_injected_turns": len(at_injected),
         "mistake_rate_at_injected_turns": _share(
             sum(1 for r in at_injected if r["outcome"] in MISTAKES), len(at_injected)
@@ -265,6 +268,12 @@ def markdown(report: dict[str, Any]) -> str:
     for name, s in rows:
         lo, hi = s["ci95"]
         lines.append(f"| {name} | {s['count']} | {100 * s['share']:.1f}% [{100 * lo:.0f}–{100 * hi:.0f}] |")
+    s = report["mistake_rate_among_calls"]
+    lines += [
+        "",
+        f"Among the {s['count'] + report['outcomes']['clean_call']['count']} turns that made a call: "
+        f"{s['count']} mistakes ({100 * s['share']:.1f}%).",
+    ]
     s = report["mistake_rate_at_injected_turns"]
     lines += [
         "",

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from toolmind.eval.imitation import MISTAKES
 from toolmind.pipeline.config import AblationConfig, ImitationSetting, PipelineConfig, load_pipeline_config
 from toolmind.pipeline.report import bfcl_categories, wilson_interval
 from toolmind.pipeline.runner import Stage, run_stage
@@ -156,14 +157,18 @@ def _imitation_counts(report_path: Path) -> dict[str, Any]:
     if not report_path.exists():
         return {}
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    rate, no_call = report["mistake_rate"], report["outcomes"]["no_call"]
-    lo, hi = rate["ci95"]
+    outcomes = report["outcomes"]
+    mistakes = sum(outcomes[k]["count"] for k in MISTAKES)
+    calls = report["points"] - outcomes["no_call"]["count"] - outcomes["invalid_call"]["count"]
+    lo, hi = wilson_interval(mistakes, report["points"])
     return {
         "imitation_points": report["points"],
-        "imitation_mistakes": rate["count"],
-        "imitation_mistake_rate": round(100 * rate["share"], 1),
+        "imitation_mistakes": mistakes,
+        "imitation_mistake_rate": round(100 * mistakes / max(report["points"], 1), 1),
         "imitation_ci95": f"{100 * lo:.0f}-{100 * hi:.0f}",
-        "imitation_no_call": round(100 * no_call["share"], 1),
+        "imitation_no_call": round(100 * outcomes["no_call"]["share"], 1),
+        # per call made: a model that calls less cannot look careful by not calling
+        "imitation_mistakes_per_call": round(100 * mistakes / max(calls, 1), 1),
     }
 
 
