@@ -111,6 +111,15 @@ def test_recipes_resolve_to_a_full_plan() -> None:
     errors = load_ablation_config("recipes/ablations/filter-errors.yaml")
     assert [s.name for s in errors.settings] == ["none", "turn"]
     assert errors.overrides["synth_config"] == "recipes/synth/ablation-errors.yaml"
+    from toolmind.synth.config import load_config as load_synth_config
+
+    for path in sorted(Path("recipes/ablations").glob("*.yaml")):
+        abl = load_ablation_config(path)
+        assert abl.imitation is not None and abl.imitation.chains > 0, path
+        synth = abl.overrides.get("synth_config", load_pipeline_config(abl.pipeline).synth_config)
+        load_synth_config(synth)  # the recipe and the ones it builds on resolve
+    half = load_synth_config("recipes/synth/ablation-errors-half.yaml")
+    assert half.errors.turn_error_share == 0.5
 
 
 def test_synth_stage_hashes_the_recipes_a_recipe_builds_on(tmp_path: Path) -> None:
