@@ -118,3 +118,79 @@ def test_ablation_counts_bfcl_failures_of_the_injected_mistake_kinds() -> None:
     assert _mistake_counts(older) == dict.fromkeys(
         ("bfcl_wrong_type", "bfcl_missing_required", "bfcl_wrong_tool")
     )
+
+
+@pytest.mark.skipif(not (ROOT / ".venv-bfcl" / "bin" / "python").exists(), reason="needs `make install-bfcl`")
+def test_ablation_over_seeds_runs_each_seed_and_aggregates(tmp_path: Path, tiny_qwen3_dir: Path) -> None:
+    path = _configs(tmp_path, tiny_qwen3_dir)
+    ablation = yaml.safe_load(path.read_text())
+    ablation["seeds"] = [0, 1]
+    ablation["settings"] = [
+        {"name": "none", "filter": {"trajectory": False, "turn": False}},
+        {"name": "turn", "filter": {"trajectory": False, "turn": True}},
+    ]
+    ablation["overrides"] = {"evaluate_base": False}
+    path.write_text(yaml.safe_dump(ablation))
+    cfg = load_ablation_config(path)
+    out = tmp_path / "ablation"
+    assert run_ablation(cfg) == out / "ablation.md"
+    assert (out / "ablation.png").stat().st_size > 1000
+
+    def table(where: Path) -> dict[str, dict[str, str]]:
+        with open(where / "ablation.csv", encoding="utf-8") as fh:
+            return {r["setting"]: r for r in csv.DictReader(fh)}
+
+    per_seed = {seed: table(out / f"seed{seed}") for seed in (0, 1)}
+    # Each seed is a whole ablation of its own: its own chains and synthesis, so its own data.
+    synth = [(out / f"seed{s}" / "shared" / "synth" / "trajectories.jsonl").read_text() for s in (0, 1)]
+    assert synth[0] and synth[1] and synth[0] != synth[1]
+    top = table(out)
+    assert set(top) == {"none", "turn"}
+    for name in ("none", "turn"):
+        row = top[name]
+        assert row["seeds"] == "0 1"
+        assert row["simple_python_n"] == "4"  # 2 sampled entries x 2 seeds
+        assert row["pooled_per_seed"] == " / ".join(per_seed[s][name]["pooled"] for s in (0, 1))
+        points = sum(int(per_seed[s][name]["imitation_points"]) for s in (0, 1))
+        assert int(row["imitation_points"]) == points
+        assert row["masked_turns"] == " / ".join(per_seed[s][name]["masked_turns"] for s in (0, 1))
+    assert not (out / "shared").exists()  # nothing outside the seeds' own folders
+
+    started = time.time()
+    run_ablation(cfg)
+    assert time.time() - started < 30
+
+
+def test_aggregate_seeds_sums_counts_and_lists_each_seed() -> None:
+    from toolmind.pipeline.ablate import aggregate_seeds
+
+    def row(pooled_counts: dict[str, tuple[int, int]], mistakes: int, masked: int) -> dict[str, object]:
+        correct = sum(c for c, _ in pooled_counts.values())
+        total = sum(t for _, t in pooled_counts.values())
+        return {
+            "setting": "turn",
+            "masked_turns": masked,
+            "bfcl_wrong_type": 1,
+            "bfcl_missing_required": 0,
+            "bfcl_wrong_tool": 2,
+            "pooled": round(100 * correct / total, 1),
+            "imitation_mistake_rate": round(100 * mistakes / 80, 1),
+            "_counts": pooled_counts,
+            "_imitation": {"points": 80, "mistakes": mistakes, "calls": 60, "no_call": 15},
+        }
+
+    per_seed = {
+        0: [row({"simple_python": (3, 15), "irrelevance": (10, 15)}, 20, 300)],
+        1: [row({"simple_python": (5, 15), "irrelevance": (6, 15)}, 12, 310)],
+    }
+    (agg,) = aggregate_seeds(per_seed)
+    assert agg["seeds"] == "0 1"
+    assert (agg["simple_python"], agg["simple_python_n"]) == (26.7, 30)
+    assert (agg["irrelevance"], agg["irrelevance_n"]) == (53.3, 30)
+    assert agg["pooled"] == 40.0 and agg["pooled_per_seed"] == "43.3 / 36.7"
+    assert agg["masked_turns"] == "300 / 310"
+    assert (agg["bfcl_wrong_type"], agg["bfcl_wrong_tool"]) == (2, 4)
+    assert (agg["imitation_points"], agg["imitation_mistakes"]) == (160, 32)
+    assert agg["imitation_mistake_rate"] == 20.0 and agg["imitation_mistakes_per_call"] == 26.7
+    assert agg["imitation_no_call"] == 18.8 and agg["imitation_rate_per_seed"] == "25.0 / 15.0"
+    assert agg["imitation_ci95"] == "15-27"

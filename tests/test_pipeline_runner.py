@@ -118,6 +118,7 @@ def test_recipes_resolve_to_a_full_plan() -> None:
         assert abl.imitation is not None and abl.imitation.chains > 0, path
         synth = abl.overrides.get("synth_config", load_pipeline_config(abl.pipeline).synth_config)
         load_synth_config(synth)  # the recipe and the ones it builds on resolve
+    assert load_ablation_config("recipes/ablations/filter-errors-seeds.yaml").seeds == [0, 1, 2]
     half = load_synth_config("recipes/synth/ablation-errors-half.yaml")
     assert half.errors.turn_error_share == 0.5
 
@@ -139,6 +140,27 @@ def test_bad_config_names_the_field(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"name": "x", "run_dir": "r", "chainz": 3}))
     with pytest.raises(ConfigError, match="chainz"):
         load_pipeline_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"seeds": []}, "seeds: expected a non-empty list"),
+        ({"seeds": [0, "1"]}, "seeds: expected a non-empty list"),
+        ({"seeds": [0, 0]}, "repeats a seed"),
+        ({"seeds": [0, 1], "overrides": {"seed": 3}}, "overrides.seed and seeds"),
+        ({"settings": [{"name": "a", "filter": {}}, {"name": "a", "filter": {}}]}, "repeat"),
+        ({"settings": [{"name": "shared", "filter": {}}]}, "clash"),
+    ],
+)
+def test_bad_ablation_config_says_what_is_wrong(
+    tmp_path: Path, extra: dict[str, object], message: str
+) -> None:
+    bad = tmp_path / "ablation.yaml"
+    bad.write_text(json.dumps({"pipeline": "recipes/pipelines/demo.yaml", "run_dir": "r", **extra}))
+    with pytest.raises(ConfigError, match=message) as err:
+        load_ablation_config(bad)
+    assert str(bad) in str(err.value)
 
 
 def test_wilson_interval_known_values() -> None:

@@ -33,6 +33,8 @@ from toolmind.pipeline.stages import (
 
 logger = logging.getLogger(__name__)
 
+BASE_ROW = "base model (no SFT)"
+
 
 def _filter_counts(filter_dir: Path) -> dict[str, Any]:
     """Dropped trajectories and masked turns, read from the filter's manifest."""
@@ -104,6 +106,23 @@ def _setting_stages(
 
 
 def run_ablation(abl: AblationConfig) -> Path:
+    """Run every setting (once, or once per seed in `seed<N>/` with an aggregate table on top) and
+    write the table and plot; returns the top-level `ablation.md`."""
+    out = Path(abl.run_dir)
+    if not abl.seeds:
+        return write_table(out, _run_settings(abl))
+    per_seed: dict[int, list[dict[str, Any]]] = {}
+    for seed in abl.seeds:
+        logger.info("ablation seed %d of %s", seed, abl.seeds)
+        one = dataclasses.replace(
+            abl, run_dir=str(out / f"seed{seed}"), overrides={**abl.overrides, "seed": seed}, seeds=None
+        )
+        per_seed[seed] = _run_settings(one)
+        write_table(Path(one.run_dir), per_seed[seed])
+    return write_table(out, aggregate_seeds(per_seed), title=f"Filter ablation, seeds {abl.seeds}")
+
+
+def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
     out = Path(abl.run_dir)
     shared = out / "shared"
     base_cfg = load_pipeline_config(abl.pipeline, {**abl.overrides, "run_dir": str(shared)})
@@ -116,7 +135,7 @@ def run_ablation(abl: AblationConfig) -> Path:
     if base_cfg.evaluate_base and base_cfg.bfcl:
         base_eval = bfcl_stage(base_cfg, base_model, shared / "eval" / "bfcl-base", "bfcl-base")
         run_stage(base_eval, logs_dir=shared / "logs")
-        rows.append(_row("base model (no SFT)", base_eval.out / "report.json", {}))
+        rows.append(_row(BASE_ROW, base_eval.out / "report.json", {}))
     for setting in abl.settings:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
@@ -127,7 +146,55 @@ def run_ablation(abl: AblationConfig) -> Path:
         if abl.imitation:
             counts.update(_imitation_counts(run / "eval" / "imitation" / "report.json"))
         rows.append(_row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", counts))
-    return write_table(out, rows)
+    return rows
+
+
+def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per setting over all seeds. Counts are summed (BFCL entries and probe points over the
+    seeds' runs); each seed's pooled score and probe mistake rate are listed beside the sums, since the
+    spread between seeds (different data, different training order) is the run-to-run noise a
+    single-seed table hides. The BFCL sample is the same in every seed, so its pooled interval treats
+    correlated entries as independent: it shows sampling noise of the runs, not of the benchmark sample."""
+    seeds = sorted(per_seed)
+    names = list(dict.fromkeys(r["setting"] for s in seeds for r in per_seed[s]))
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        runs = [r for s in seeds for r in per_seed[s] if r["setting"] == name]
+        ran = [s for s in seeds if any(r["setting"] == name for r in per_seed[s])]
+        row: dict[str, Any] = {"setting": name, "seeds": " ".join(str(s) for s in ran)}
+        for key in ("dropped_trajectories", "masked_turns", "assistant_turns"):
+            values = [r.get(key) for r in runs]
+            if any(v is not None for v in values):
+                row[key] = " / ".join("" if v is None else str(v) for v in values)
+        cats: dict[str, tuple[int, int]] = {}
+        for r in runs:
+            for cat, (correct, total) in r["_counts"].items():
+                c, t = cats.get(cat, (0, 0))
+                cats[cat] = (c + correct, t + total)
+        for key in (f"bfcl_{k}" for k in MISTAKE_KINDS):
+            values = [r.get(key) for r in runs]
+            row[key] = None if any(v is None for v in values) else sum(values)
+        _score_columns(row, cats)
+        row["pooled_per_seed"] = " / ".join(str(r["pooled"]) for r in runs)
+        probes = [r["_imitation"] for r in runs if r.get("_imitation")]
+        if probes:
+            mistakes = sum(p["mistakes"] for p in probes)
+            points = sum(p["points"] for p in probes)
+            calls = sum(p["calls"] for p in probes)
+            no_call = sum(p["no_call"] for p in probes)
+            lo, hi = wilson_interval(mistakes, points)
+            row.update(
+                imitation_points=points,
+                imitation_mistakes=mistakes,
+                imitation_mistake_rate=round(100 * mistakes / max(points, 1), 1),
+                imitation_ci95=f"{100 * lo:.0f}-{100 * hi:.0f}",
+                imitation_no_call=round(100 * no_call / max(points, 1), 1),
+                imitation_mistakes_per_call=round(100 * mistakes / max(calls, 1), 1),
+                imitation_rate_per_seed=" / ".join(str(r.get("imitation_mistake_rate")) for r in runs),
+            )
+        row["_counts"] = cats
+        rows.append(row)
+    return rows
 
 
 # BFCL failures of the kinds the scripted backend injects (synth `errors.kinds`), by the scorer's
@@ -158,17 +225,21 @@ def _imitation_counts(report_path: Path) -> dict[str, Any]:
         return {}
     report = json.loads(report_path.read_text(encoding="utf-8"))
     outcomes = report["outcomes"]
+    points = report["points"]
     mistakes = sum(outcomes[k]["count"] for k in MISTAKES)
-    calls = report["points"] - outcomes["no_call"]["count"] - outcomes["invalid_call"]["count"]
-    lo, hi = wilson_interval(mistakes, report["points"])
+    no_call = outcomes["no_call"]["count"]
+    calls = points - no_call - outcomes["invalid_call"]["count"]
+    lo, hi = wilson_interval(mistakes, points)
     return {
-        "imitation_points": report["points"],
+        "imitation_points": points,
         "imitation_mistakes": mistakes,
-        "imitation_mistake_rate": round(100 * mistakes / max(report["points"], 1), 1),
+        "imitation_mistake_rate": round(100 * mistakes / max(points, 1), 1),
         "imitation_ci95": f"{100 * lo:.0f}-{100 * hi:.0f}",
-        "imitation_no_call": round(100 * outcomes["no_call"]["share"], 1),
+        "imitation_no_call": round(100 * no_call / max(points, 1), 1),
         # per call made: a model that calls less cannot look careful by not calling
         "imitation_mistakes_per_call": round(100 * mistakes / max(calls, 1), 1),
+        # raw counts for aggregation over seeds; not a table column
+        "_imitation": {"points": points, "mistakes": mistakes, "calls": calls, "no_call": no_call},
     }
 
 
@@ -176,6 +247,13 @@ def _row(name: str, report_path: Path, counts: dict[str, Any]) -> dict[str, Any]
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     cats = bfcl_categories(report)
     row: dict[str, Any] = {"setting": name, **counts, **_mistake_counts(report)}
+    _score_columns(row, cats)
+    row["_counts"] = cats  # raw (correct, total) per category: error bars, aggregation; not a column
+    return row
+
+
+def _score_columns(row: dict[str, Any], cats: dict[str, tuple[int, int]]) -> None:
+    """Per-category accuracy (%) and n, and the pooled score with its 95% Wilson interval."""
     for cat, (correct, total) in sorted(cats.items()):
         row[cat] = round(100 * correct / max(total, 1), 1)
         row[f"{cat}_n"] = total
@@ -184,26 +262,25 @@ def _row(name: str, report_path: Path, counts: dict[str, Any]) -> dict[str, Any]
     lo, hi = wilson_interval(correct, total)
     row["pooled"] = round(100 * correct / max(total, 1), 1)
     row["pooled_ci95"] = f"{100 * lo:.0f}-{100 * hi:.0f}"
-    return row
 
 
-def write_table(out: Path, rows: list[dict[str, Any]]) -> Path:
+def write_table(out: Path, rows: list[dict[str, Any]], title: str = "Filter ablation") -> Path:
     out.mkdir(parents=True, exist_ok=True)
     columns: list[str] = []
     for row in rows:
-        columns += [k for k in row if k not in columns]
+        columns += [k for k in row if k not in columns and not k.startswith("_")]
     with open(out / "ablation.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     md = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in columns) + " |" for r in rows]
     (out / "ablation.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    _plot(out / "ablation.png", rows)
+    _plot(out / "ablation.png", rows, title)
     return out / "ablation.md"
 
 
-def _plot(path: Path, rows: list[dict[str, Any]]) -> None:
+def _plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,11 +291,19 @@ def _plot(path: Path, rows: list[dict[str, Any]]) -> None:
     width = 0.8 / max(len(rows), 1)
     for i, row in enumerate(rows):
         xs = [j + i * width for j in range(len(cats))]
-        ax.bar(xs, [row.get(c, 0) or 0 for c in cats], width, label=row["setting"])
+        heights = [row.get(c, 0) or 0 for c in cats]
+        # 95% Wilson intervals: at n = 15 per category they are wider than most differences between rows
+        counts = row.get("_counts", {})
+        bounds = [wilson_interval(*counts.get(c, (0, 0))) for c in cats]
+        yerr = [
+            [max(h - 100 * lo, 0) for h, (lo, _) in zip(heights, bounds, strict=True)],
+            [max(100 * hi - h, 0) for h, (_, hi) in zip(heights, bounds, strict=True)],
+        ]
+        ax.bar(xs, heights, width, label=row["setting"], yerr=yerr if counts else None, capsize=2)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cats))], cats)
-    ax.set_ylabel("BFCL accuracy (%)")
+    ax.set_ylabel("BFCL accuracy (%), 95% CI")
     ax.set_ylim(0, 100)
-    ax.set_title("Filter ablation")
+    ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

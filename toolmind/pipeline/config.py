@@ -140,6 +140,13 @@ class AblationConfig:
             "help": "also probe each model for mistake imitation on held-out synthesized conversations"
         },
     )
+    seeds: list[int] | None = field(
+        default=None,
+        metadata={
+            "help": "run the whole ablation once per pipeline seed (chains, synthesis, training order), "
+            "each in seed<N>/, and aggregate the rows over seeds; None: once, with the pipeline's seed"
+        },
+    )
 
 
 def _build(cls: type[Any], data: Any, where: str) -> Any:
@@ -192,4 +199,18 @@ def load_pipeline_config(path: str | Path, overrides: dict[str, Any] | None = No
 
 def load_ablation_config(path: str | Path) -> AblationConfig:
     cfg: AblationConfig = _build(AblationConfig, _read_yaml(path), str(path))
+    if cfg.seeds is not None:
+        seeds = cfg.seeds
+        if not isinstance(seeds, list) or not seeds or not all(type(s) is int for s in seeds):
+            raise ConfigError(f"{path}: seeds: expected a non-empty list of integers, got {seeds!r}")
+        if len(set(seeds)) != len(seeds):
+            raise ConfigError(f"{path}: seeds: {seeds} repeats a seed")
+        if "seed" in cfg.overrides:
+            raise ConfigError(f"{path}: overrides.seed and seeds both set; give the seeds in seeds only")
+    names = [s.name for s in cfg.settings]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: settings: names {names} repeat (each row gets its own directory)")
+    reserved = [n for n in names if n == "shared" or n.startswith("seed") or "/" in n]
+    if reserved:
+        raise ConfigError(f"{path}: settings: names {reserved} clash with the run directory's own folders")
     return cfg
