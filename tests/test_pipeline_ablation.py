@@ -194,3 +194,9 @@ def test_aggregate_seeds_sums_counts_and_lists_each_seed() -> None:
     assert agg["imitation_mistake_rate"] == 20.0 and agg["imitation_mistakes_per_call"] == 26.7
     assert agg["imitation_no_call"] == 18.8 and agg["imitation_rate_per_seed"] == "25.0 / 15.0"
     assert agg["imitation_ci95"] == "15-27"
+    assert agg["_imitation"] == {
+        "points": 160,
+        "mistakes": 32,
+        "calls": 120,
+        "no_call": 30,
+    }  # the plot's probe panel

@@ -192,6 +192,7 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str,
                 imitation_mistakes_per_call=round(100 * mistakes / max(calls, 1), 1),
                 imitation_rate_per_seed=" / ".join(str(r.get("imitation_mistake_rate")) for r in runs),
             )
+            row["_imitation"] = {"points": points, "mistakes": mistakes, "calls": calls, "no_call": no_call}
         row["_counts"] = cats
         rows.append(row)
     return rows
@@ -287,7 +288,14 @@ def _plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
     import matplotlib.pyplot as plt
 
     cats = sorted({k for r in rows for k in r if f"{k}_n" in r})
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(rows) * max(len(cats), 1) / 2), 4))
+    probed = [r for r in rows if r.get("_imitation")]
+    width_in = max(6, 1.6 * len(rows) * max(len(cats), 1) / 2)
+    if probed:
+        fig, (ax, ax_probe) = plt.subplots(
+            1, 2, figsize=(width_in + 1.2 * len(probed) + 1, 4), gridspec_kw={"width_ratios": [3, 1]}
+        )
+    else:
+        fig, ax = plt.subplots(figsize=(width_in, 4))
     width = 0.8 / max(len(rows), 1)
     for i, row in enumerate(rows):
         xs = [j + i * width for j in range(len(cats))]
@@ -295,16 +303,44 @@ def _plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
         # 95% Wilson intervals: at n = 15 per category they are wider than most differences between rows
         counts = row.get("_counts", {})
         bounds = [wilson_interval(*counts.get(c, (0, 0))) for c in cats]
-        yerr = [
-            [max(h - 100 * lo, 0) for h, (lo, _) in zip(heights, bounds, strict=True)],
-            [max(100 * hi - h, 0) for h, (_, hi) in zip(heights, bounds, strict=True)],
-        ]
-        ax.bar(xs, heights, width, label=row["setting"], yerr=yerr if counts else None, capsize=2)
+        ax.bar(
+            xs,
+            heights,
+            width,
+            label=row["setting"],
+            yerr=_yerr(heights, bounds) if counts else None,
+            capsize=2,
+        )
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cats))], cats)
     ax.set_ylabel("BFCL accuracy (%), 95% CI")
     ax.set_ylim(0, 100)
     ax.set_title(title)
     ax.legend(fontsize=8)
+    if probed:
+        # The probe's mistake rate: the measure the turn filter is for (lower is better).
+        colours = {r["setting"]: f"C{i}" for i, r in enumerate(rows)}
+        rates = [100 * r["_imitation"]["mistakes"] / max(r["_imitation"]["points"], 1) for r in probed]
+        bounds = [wilson_interval(r["_imitation"]["mistakes"], r["_imitation"]["points"]) for r in probed]
+        ax_probe.bar(
+            range(len(probed)),
+            rates,
+            0.7,
+            color=[colours[r["setting"]] for r in probed],
+            yerr=_yerr(rates, bounds),
+            capsize=3,
+        )
+        ax_probe.set_xticks(range(len(probed)), [r["setting"] for r in probed], fontsize=8)
+        ax_probe.set_ylabel("held-out mistakes (%), 95% CI")
+        ax_probe.set_ylim(0, 100)
+        ax_probe.set_title("mistake imitation")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _yerr(heights: list[float], bounds: list[tuple[float, float]]) -> list[list[float]]:
+    """matplotlib's asymmetric error bars from (low, high) proportions around percentages."""
+    return [
+        [max(h - 100 * lo, 0) for h, (lo, _) in zip(heights, bounds, strict=True)],
+        [max(100 * hi - h, 0) for h, (_, hi) in zip(heights, bounds, strict=True)],
+    ]
