@@ -250,6 +250,66 @@ def test_namespaced_trajectory_renames_every_use_of_a_tool_name() -> None:
     assert not any(chosen(0, f"t{i}", 0.0) for i in range(100))
 
 
+def test_renamed_fix_reasoning_speaks_of_the_called_tools_parameter() -> None:
+    """Two tools share a parameter name that only one respells: the fix of a call to the other quotes
+    the name its own tool (and its error) still uses, not the other tool's spelling."""
+    from toolmind.schema import Trajectory
+    from toolmind.synth.rename import rename_tools
+
+    def tool(name: str) -> ToolSpec:
+        return ToolSpec(
+            function=FunctionSpec(
+                name=name,
+                description="Posts a text.",
+                parameters={
+                    "type": "object",
+                    "properties": {"item_id": {"type": "string"}, "text": {"type": "string"}},
+                    "required": ["item_id", "text"],
+                },
+            )
+        )
+
+    error = "Missing required argument 'text'."
+    traj = Trajectory(
+        id="t2",
+        tools=[tool("add_comment"), tool("send_note")],
+        messages=[
+            Message(role="user", content="Comment 'hi' on T-1."),
+            Message(
+                role="assistant",
+                reasoning_content="Only add_comment fits.",
+                tool_calls=[ToolCall.make("c1", "add_comment", {"item_id": "T-1"})],
+            ),
+            Message(
+                role="tool",
+                content=json.dumps({"error": {"message": error}}),
+                tool_call_id="c1",
+                name="add_comment",
+            ),
+            Message(
+                role="assistant",
+                reasoning_content=f"add_comment returned an error ({error.rstrip('.')}). I'll fix that and retry.",
+                tool_calls=[ToolCall.make("c2", "add_comment", {"item_id": "T-1", "text": "hi"})],
+            ),
+        ],
+    )
+    checked = 0
+    for seed in range(200):
+        out = rename_tools(traj, random.Random(seed))
+        spelled = [list(t.function.parameters["properties"])[1] for t in out.tools]
+        if spelled[0] == spelled[1]:
+            continue  # both tools spell it alike: nothing to tell apart
+        checked += 1
+        fixed = out.messages[3]
+        assert f"'{spelled[0]}'" in out.messages[2].content  # the tool's own error
+        assert f"'{spelled[0]}'" in (fixed.reasoning_content or ""), (seed, spelled, fixed.reasoning_content)
+        assert set(fixed.tool_calls[0].function.parsed_arguments()) == {  # type: ignore[index]
+            next(iter(out.tools[0].function.parameters["properties"])),
+            spelled[0],
+        }
+    assert checked >= 20
+
+
 def test_renamed_trajectory_respells_names_consistently() -> None:
     from toolmind.schema import Trajectory
     from toolmind.synth.rename import chosen, rename_tools, variant

@@ -168,6 +168,7 @@ def rename_tools(trajectory: Trajectory, rng: random.Random) -> Trajectory:
     fn_names = [t.function.name for t in data.tools]
     functions = _mapping(fn_names, rng, True, set())
     params: dict[str, dict[str, str]] = {}
+    own: dict[str, set[str]] = {}  # each (renamed) tool's original parameter names
     for tool in data.tools:
         fn = tool.function
         props = fn.parameters.get("properties")
@@ -180,6 +181,7 @@ def rename_tools(trajectory: Trajectory, rng: random.Random) -> Trajectory:
                     "required": [mapping.get(k, k) for k in fn.parameters.get("required", [])],
                 }
             params[functions.get(fn.name, fn.name)] = mapping
+            own[functions.get(fn.name, fn.name)] = set(props)
         fn.name = functions.get(fn.name, fn.name)
     if not functions and not any(params.values()):
         return trajectory
@@ -200,17 +202,27 @@ def rename_tools(trajectory: Trajectory, rng: random.Random) -> Trajectory:
         if fn_pattern is not None:
             text = fn_pattern.sub(lambda m: functions[m.group(1)], text)
         if quoted is not None:
-            # A quoted name is renamed as the tool in question renames it, else as any tool does.
-            mapping = params.get(tool or "", {})
-            text = quoted.sub(
-                lambda m: m.group(1) + mapping.get(m.group(2), every_param[m.group(2)]) + m.group(1), text
-            )
+            # A quoted name is renamed as the tool in question renames it (kept if that tool keeps it,
+            # even where another tool respells the same name), else as any tool does.
+            mapping, kept = params.get(tool or "", {}), own.get(tool or "", set())
+
+            def respell(m: re.Match[str]) -> str:
+                name = m.group(2)
+                return (
+                    m.group(1) + (mapping.get(name, name) if name in kept else every_param[name]) + m.group(1)
+                )
+
+            text = quoted.sub(respell, text)
         return text
 
     for message in data.messages:
         if message.role == "assistant":
-            message.reasoning_content = rename_text(message.reasoning_content)
-            message.content = rename_text(message.content) or message.content
+            # A turn that calls one tool speaks of that tool's parameters ("Missing required argument
+            # 'body'. I'll fix that"): its text is renamed as that tool renames them.
+            called = {functions.get(c.function.name, c.function.name) for c in message.tool_calls or []}
+            context = next(iter(called)) if len(called) == 1 else None
+            message.reasoning_content = rename_text(message.reasoning_content, context)
+            message.content = rename_text(message.content, context) or message.content
             for call in message.tool_calls or []:
                 call.function.name = functions.get(call.function.name, call.function.name)
                 call.function.arguments = _rename_args(
