@@ -178,21 +178,9 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str,
         row["pooled_per_seed"] = " / ".join(str(r["pooled"]) for r in runs)
         probes = [r["_imitation"] for r in runs if r.get("_imitation")]
         if probes:
-            mistakes = sum(p["mistakes"] for p in probes)
-            points = sum(p["points"] for p in probes)
-            calls = sum(p["calls"] for p in probes)
-            no_call = sum(p["no_call"] for p in probes)
-            lo, hi = wilson_interval(mistakes, points)
-            row.update(
-                imitation_points=points,
-                imitation_mistakes=mistakes,
-                imitation_mistake_rate=round(100 * mistakes / max(points, 1), 1),
-                imitation_ci95=f"{100 * lo:.0f}-{100 * hi:.0f}",
-                imitation_no_call=round(100 * no_call / max(points, 1), 1),
-                imitation_mistakes_per_call=round(100 * mistakes / max(calls, 1), 1),
-                imitation_rate_per_seed=" / ".join(str(r.get("imitation_mistake_rate")) for r in runs),
-            )
-            row["_imitation"] = {"points": points, "mistakes": mistakes, "calls": calls, "no_call": no_call}
+            raw = {k: sum(p[k] for p in probes) for k in ("points", "mistakes", "calls", "no_call")}
+            row.update(_imitation_columns(raw))
+            row["imitation_rate_per_seed"] = " / ".join(str(r.get("imitation_mistake_rate")) for r in runs)
         row["_counts"] = cats
         rows.append(row)
     return rows
@@ -230,17 +218,23 @@ def _imitation_counts(report_path: Path) -> dict[str, Any]:
     mistakes = sum(outcomes[k]["count"] for k in MISTAKES)
     no_call = outcomes["no_call"]["count"]
     calls = points - no_call - outcomes["invalid_call"]["count"]
+    return _imitation_columns({"points": points, "mistakes": mistakes, "calls": calls, "no_call": no_call})
+
+
+def _imitation_columns(raw: dict[str, int]) -> dict[str, Any]:
+    """Table columns from the probe's counts (one run's, or summed over seeds); `_imitation` keeps the
+    counts themselves for aggregation and the plot, not as a column."""
+    points, mistakes = raw["points"], raw["mistakes"]
     lo, hi = wilson_interval(mistakes, points)
     return {
         "imitation_points": points,
         "imitation_mistakes": mistakes,
         "imitation_mistake_rate": round(100 * mistakes / max(points, 1), 1),
         "imitation_ci95": f"{100 * lo:.0f}-{100 * hi:.0f}",
-        "imitation_no_call": round(100 * no_call / max(points, 1), 1),
+        "imitation_no_call": round(100 * raw["no_call"] / max(points, 1), 1),
         # per call made: a model that calls less cannot look careful by not calling
-        "imitation_mistakes_per_call": round(100 * mistakes / max(calls, 1), 1),
-        # raw counts for aggregation over seeds; not a table column
-        "_imitation": {"points": points, "mistakes": mistakes, "calls": calls, "no_call": no_call},
+        "imitation_mistakes_per_call": round(100 * mistakes / max(raw["calls"], 1), 1),
+        "_imitation": dict(raw),
     }
 
 
