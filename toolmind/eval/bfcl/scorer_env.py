@@ -59,7 +59,9 @@ def child_env(project_root: Path) -> dict[str, str]:
     """Environment for a scorer child: its own project root, no API keys, offline, single-threaded BLAS."""
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN"))}
     env.update(
-        BFCL_PROJECT_ROOT=str(project_root),
+        # Absolute: the child runs with cwd=project_root, so a relative root would resolve inside itself
+        # (bfcl-eval made an empty `root/<run dir>/.bfcl/root/` tree at import in every demo run).
+        BFCL_PROJECT_ROOT=str(project_root.resolve()),
         PYTHONDONTWRITEBYTECODE="1",
         TOKENIZERS_PARALLELISM="false",
         OMP_NUM_THREADS="1",
