@@ -17,6 +17,7 @@ from typing import Any
 
 from toolmind.eval.imitation import MISTAKES
 from toolmind.pipeline.config import AblationConfig, ImitationSetting, PipelineConfig, load_pipeline_config
+from toolmind.pipeline.lock import run_lock
 from toolmind.pipeline.report import bfcl_categories, wilson_interval
 from toolmind.pipeline.runner import Stage, run_stage
 from toolmind.pipeline.stages import (
@@ -109,6 +110,11 @@ def run_ablation(abl: AblationConfig) -> Path:
     """Run every setting (once, or once per seed in `seed<N>/` with an aggregate table on top) and
     write the table and plot; returns the top-level `ablation.md`."""
     out = Path(abl.run_dir)
+    with run_lock(out):
+        return _run_locked(abl, out)
+
+
+def _run_locked(abl: AblationConfig, out: Path) -> Path:
     if not abl.seeds:
         return write_table(out, _run_settings(abl))
     per_seed: dict[int, list[dict[str, Any]]] = {}

@@ -28,6 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _pipeline(args: argparse.Namespace) -> int:
     from toolmind.pipeline.config import load_pipeline_config
+    from toolmind.pipeline.lock import RunLockedError
     from toolmind.pipeline.pipeline import plan, run_pipeline
 
     overrides = {"run_dir": args.run_dir} if args.run_dir else {}
@@ -36,7 +37,11 @@ def _pipeline(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(plan(cfg), indent=2) + "\n")
         return 0
     only = args.only.split(",") if args.only else None
-    report = run_pipeline(cfg, from_stage=args.from_stage, only=only)
+    try:
+        report = run_pipeline(cfg, from_stage=args.from_stage, only=only)
+    except RunLockedError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 1
     sys.stdout.write(f"report: {report}\n")
     return 0
 
@@ -44,7 +49,12 @@ def _pipeline(args: argparse.Namespace) -> int:
 def _ablate(args: argparse.Namespace) -> int:
     from toolmind.pipeline.ablate import run_ablation
     from toolmind.pipeline.config import load_ablation_config
+    from toolmind.pipeline.lock import RunLockedError
 
-    table = run_ablation(load_ablation_config(args.config))
+    try:
+        table = run_ablation(load_ablation_config(args.config))
+    except RunLockedError as e:
+        sys.stderr.write(f"error: {e}\n")
+        return 1
     sys.stdout.write(table.read_text(encoding="utf-8"))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from toolmind.pipeline.config import PipelineConfig
+from toolmind.pipeline.lock import run_lock
 from toolmind.pipeline.report import write_report
 from toolmind.pipeline.runner import Stage, invalidate_from, run_stage, stage_key
 from toolmind.pipeline.stages import build_stages
@@ -29,7 +30,13 @@ def run_pipeline(
     cfg: PipelineConfig, *, from_stage: str | None = None, only: list[str] | None = None
 ) -> Path:
     run_dir = Path(cfg.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir):
+        return _run_locked(cfg, run_dir, from_stage=from_stage, only=only)
+
+
+def _run_locked(
+    cfg: PipelineConfig, run_dir: Path, *, from_stage: str | None, only: list[str] | None
+) -> Path:
     stages = build_stages(cfg)
     if from_stage:
         invalidate_from(stages, from_stage)
