@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
+from toolmind.cli import main
 from toolmind.pipeline.config import ConfigError, load_ablation_config, load_pipeline_config
 from toolmind.pipeline.pipeline import plan
 from toolmind.pipeline.report import wilson_interval
-from toolmind.pipeline.runner import Stage, StageFailed, invalidate_from, run_stage
+from toolmind.pipeline.runner import STAGE_FILE, Stage, StageFailed, content_hash, invalidate_from, run_stage
 
 # A stage command that counts its runs, copies its input and notes whether it was asked to resume.
 SCRIPT = """
@@ -55,6 +58,48 @@ def test_unchanged_stage_is_skipped_and_changed_input_reruns(tmp_path: Path) -> 
     assert _runs(stage) == 2
     assert (stage.out / "copy.txt").read_text() == "v2"
     assert "in.txt" in (tmp_path / "logs" / "a.log").read_text()
+
+
+def test_interpreter_spelling_does_not_rerun_a_finished_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`.venv/bin/python` and `.venv/bin/python3.11` (what the `toolmind` script runs under) are one
+    interpreter: a pipeline started either way skips what the other finished."""
+    src = tmp_path / "in.txt"
+    src.write_text("v1")
+    alias = tmp_path / "python-alias"
+    alias.symlink_to(sys.executable)
+    stage = _stage(tmp_path, "a", src)
+    run_stage(stage, logs_dir=tmp_path / "logs")
+    monkeypatch.setattr(sys, "executable", str(alias))
+    respelt = dataclasses.replace(stage, argv=[str(alias), *stage.argv[1:]])
+    run_stage(respelt, logs_dir=tmp_path / "logs")
+    assert _runs(stage) == 1
+
+
+def test_stage_finished_under_the_old_interpreter_keyed_key_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records written before keys named the interpreter `<python>` hashed its path: such a stage is
+    finished when that path is our interpreter under another name, and rerun when it is another one."""
+    src = tmp_path / "in.txt"
+    src.write_text("v1")
+    stage = _stage(tmp_path, "a", src)
+    run_stage(stage, logs_dir=tmp_path / "logs")
+    record_path = stage.out / STAGE_FILE
+    record = json.loads(record_path.read_text())
+    alias = tmp_path / "python-alias"
+    alias.symlink_to(sys.executable)
+    for interpreter, reruns in ((str(alias), 1), ("/bin/sh", 2)):
+        old_argv = [interpreter, *stage.argv[1:]]
+        legacy = hashlib.sha256(
+            json.dumps(
+                {"argv": old_argv, "inputs": {str(src): content_hash(src)}, "extra": {}}, sort_keys=True
+            ).encode()
+        ).hexdigest()
+        record_path.write_text(json.dumps({**record, "argv": old_argv, "key": legacy}))
+        run_stage(stage, logs_dir=tmp_path / "logs")
+        assert _runs(stage) == reruns, interpreter
 
 
 def test_killed_stage_resumes_with_resume_flag(tmp_path: Path) -> None:
@@ -121,6 +166,27 @@ def test_recipes_resolve_to_a_full_plan() -> None:
     assert load_ablation_config("recipes/ablations/filter-errors-seeds.yaml").seeds == [0, 1, 2]
     half = load_synth_config("recipes/synth/ablation-errors-half.yaml")
     assert half.errors.turn_error_share == 0.5
+
+
+def test_ablation_dry_run_resolves_every_row(capsys: pytest.CaptureFixture[str]) -> None:
+    """`toolmind ablate --dry-run`: every row's (and seed's) commands, nothing run or written."""
+    assert main(["ablate", "--config", "recipes/ablations/filters-qwen3-14b.yaml", "--dry-run"]) == 0
+    steps = json.loads(capsys.readouterr().out)
+    rows = {r: [s["stage"] for s in steps if s["row"] == r] for r in dict.fromkeys(s["row"] for s in steps)}
+    assert list(rows) == ["shared", "none", "trajectory", "turn", "both"]
+    assert rows["turn"] == ["filter", "data", "train", "bfcl-tuned", "imitation"]
+    train = next(s for s in steps if s["row"] == "turn" and s["stage"] == "train")
+    assert "accelerate.commands.launch" in train["argv"] and "Qwen/Qwen3-14B" in train["argv"]
+    probe = next(s for s in steps if s["row"] == "both" and s["stage"] == "imitation")
+    assert probe["argv"][-4:] == ["--device", "cuda", "--dtype", "bfloat16"]
+    assert not Path("runs/ablation-filters-qwen3-14b").exists()
+
+    assert main(["ablate", "--config", "recipes/ablations/filter-errors-seeds.yaml", "--dry-run"]) == 0
+    steps = json.loads(capsys.readouterr().out)
+    assert sorted({s["seed"] for s in steps}) == [0, 1, 2]
+    synth = [s for s in steps if s["stage"] == "synth"]
+    assert [s["argv"][s["argv"].index("--seed") + 1] for s in synth] == ["0", "1", "2"]
+    assert len({s["out"] for s in steps}) == len(steps)  # no two stages share an output
 
 
 def test_synth_stage_hashes_the_recipes_a_recipe_builds_on(tmp_path: Path) -> None:

@@ -69,6 +69,8 @@ def imitation_stage(cfg: PipelineConfig, run: Path, shared: Path, probe: Imitati
         "max-new-tokens": probe.max_new_tokens,
         "batch-size": probe.batch_size,
         "max-points": probe.max_points,
+        "device": probe.device,
+        "dtype": probe.dtype,
     }
     held_out = shared / "probe-synth" / "trajectories.jsonl"
     return Stage(
@@ -118,40 +120,94 @@ def _run_locked(abl: AblationConfig, out: Path) -> Path:
     if not abl.seeds:
         return write_table(out, _run_settings(abl))
     per_seed: dict[int, list[dict[str, Any]]] = {}
-    for seed in abl.seeds:
+    for seed, one in _per_seed(abl):
         logger.info("ablation seed %d of %s", seed, abl.seeds)
-        one = dataclasses.replace(
-            abl, run_dir=str(out / f"seed{seed}"), overrides={**abl.overrides, "seed": seed}, seeds=None
-        )
         per_seed[seed] = _run_settings(one)
         write_table(Path(one.run_dir), per_seed[seed])
     return write_table(out, aggregate_seeds(per_seed), title=f"Filter ablation, seeds {abl.seeds}")
 
 
-def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
+def _per_seed(abl: AblationConfig) -> list[tuple[int, AblationConfig]]:
+    """One single-seed ablation per seed, in `seed<N>/` with the pipeline seed overridden."""
+    out = Path(abl.run_dir)
+    return [
+        (
+            seed,
+            dataclasses.replace(
+                abl, run_dir=str(out / f"seed{seed}"), overrides={**abl.overrides, "seed": seed}, seeds=None
+            ),
+        )
+        for seed in abl.seeds or []
+    ]
+
+
+@dataclasses.dataclass
+class _Plan:
+    """Every stage of a single-seed ablation, in run order: shared, then per setting."""
+
+    shared_dir: Path
+    shared: list[Stage]
+    base_eval: Stage | None
+    settings: list[tuple[str, Path, list[Stage]]]
+
+
+def _plan(abl: AblationConfig) -> _Plan:
     out = Path(abl.run_dir)
     shared = out / "shared"
     base_cfg = load_pipeline_config(abl.pipeline, {**abl.overrides, "run_dir": str(shared)})
     upstream = [s for s in build_stages(base_cfg) if s.name in ("graph", "chains", "synth")]
     base_stages, base_model = resolve_base_model(base_cfg, shared)
     probe_stages = probe_data_stages(base_cfg, shared, abl.imitation) if abl.imitation else []
-    for stage in upstream + probe_stages + base_stages:
-        run_stage(stage, logs_dir=shared / "logs")
-    rows: list[dict[str, Any]] = []
+    base_eval = None
     if base_cfg.evaluate_base and base_cfg.bfcl:
         base_eval = bfcl_stage(base_cfg, base_model, shared / "eval" / "bfcl-base", "bfcl-base")
-        run_stage(base_eval, logs_dir=shared / "logs")
-        rows.append(_row(BASE_ROW, base_eval.out / "report.json", {}))
+    settings = []
     for setting in abl.settings:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
-        logger.info("ablation setting %s: %s", setting.name, setting.filter)
-        for stage in _setting_stages(cfg, run, shared, base_model, abl.imitation):
+        settings.append((setting.name, run, _setting_stages(cfg, run, shared, base_model, abl.imitation)))
+    return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings)
+
+
+def plan_ablation(abl: AblationConfig) -> list[dict[str, Any]]:
+    """Resolve every stage of every row (and seed) without running anything (`--dry-run`)."""
+    runs = _per_seed(abl) if abl.seeds else [(None, abl)]
+    steps: list[dict[str, Any]] = []
+    for seed, one in runs:
+        p = _plan(one)
+        rows = [("shared", s) for s in p.shared + ([p.base_eval] if p.base_eval else [])]
+        rows += [(name, s) for name, _, stages in p.settings for s in stages]
+        steps += [
+            {
+                "seed": seed,
+                "row": row,
+                "stage": s.name,
+                "argv": s.argv,
+                "out": str(s.out),
+                "inputs": [str(i) for i in s.inputs],
+            }
+            for row, s in rows
+        ]
+    return steps
+
+
+def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
+    p = _plan(abl)
+    for stage in p.shared:
+        run_stage(stage, logs_dir=p.shared_dir / "logs")
+    rows: list[dict[str, Any]] = []
+    if p.base_eval:
+        run_stage(p.base_eval, logs_dir=p.shared_dir / "logs")
+        rows.append(_row(BASE_ROW, p.base_eval.out / "report.json", {}))
+    filters = {s.name: s.filter for s in abl.settings}
+    for name, run, stages in p.settings:
+        logger.info("ablation setting %s: %s", name, filters[name])
+        for stage in stages:
             run_stage(stage, logs_dir=run / "logs")
         counts = _filter_counts(run / "filter")
         if abl.imitation:
             counts.update(_imitation_counts(run / "eval" / "imitation" / "report.json"))
-        rows.append(_row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", counts))
+        rows.append(_row(name, run / "eval" / "bfcl-tuned" / "report.json", counts))
     return rows
 
 

@@ -23,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     a = sub.add_parser("ablate", help="filter-stage ablation: same data and budget, filter settings compared")
     a.add_argument("--config", required=True, help="ablation recipe, e.g. recipes/ablations/filters.yaml")
+    a.add_argument("--dry-run", action="store_true", help="resolve every row's stages; run nothing")
     a.set_defaults(func=_ablate)
 
 
@@ -47,12 +48,16 @@ def _pipeline(args: argparse.Namespace) -> int:
 
 
 def _ablate(args: argparse.Namespace) -> int:
-    from toolmind.pipeline.ablate import run_ablation
+    from toolmind.pipeline.ablate import plan_ablation, run_ablation
     from toolmind.pipeline.config import load_ablation_config
     from toolmind.pipeline.lock import RunLockedError
 
+    abl = load_ablation_config(args.config)
+    if args.dry_run:
+        sys.stdout.write(json.dumps(plan_ablation(abl), indent=2) + "\n")
+        return 0
     try:
-        table = run_ablation(load_ablation_config(args.config))
+        table = run_ablation(abl)
     except RunLockedError as e:
         sys.stderr.write(f"error: {e}\n")
         return 1

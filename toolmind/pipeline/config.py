@@ -116,6 +116,12 @@ class ImitationSetting:
     max_new_tokens: int = field(default=128, metadata={"help": "completion budget per probe point"})
     batch_size: int = field(default=16, metadata={"help": "prompts per generation call"})
     max_points: int | None = field(default=None, metadata={"help": "probe at most N points; None: all"})
+    device: str | None = field(
+        default=None, metadata={"help": "torch device of the probed model (None: cpu)"}
+    )
+    dtype: str | None = field(
+        default=None, metadata={"help": "torch dtype, e.g. bfloat16 on GPU (None: float32)"}
+    )
 
 
 @dataclass

@@ -86,9 +86,20 @@ def content_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+PYTHON = "<python>"
+
+
 def stage_key(stage: Stage) -> str:
+    # The interpreter is keyed by name, not path: `.venv/bin/python` and `.venv/bin/python3.11` (what
+    # the `toolmind` script runs under) are one interpreter, and spelling it differently must not
+    # rerun a finished stage.
+    argv = [PYTHON if a == sys.executable else a for a in stage.argv]
+    return _key(stage, argv)
+
+
+def _key(stage: Stage, argv: Sequence[str]) -> str:
     payload = {
-        "argv": stage.argv,
+        "argv": list(argv),
         "inputs": {str(p): content_hash(p) for p in stage.inputs},
         "extra": stage.extra_key,
     }
@@ -100,9 +111,22 @@ def is_finished(stage: Stage, key: str) -> bool:
     if not marker.exists():
         return False
     try:
-        return bool(json.loads(marker.read_text(encoding="utf-8")).get("key") == key)
+        record = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
+    return bool(record.get("key") == key or _legacy_match(stage, record))
+
+
+def _legacy_match(stage: Stage, record: dict[str, Any]) -> bool:
+    """A stage finished before keys named the interpreter `<python>`: its key hashed the interpreter's
+    path as spelt then. It counts as finished when that path is the same interpreter as ours."""
+    old = record.get("argv")
+    if not isinstance(old, list) or len(old) != len(stage.argv):
+        return False
+    for was, now in zip(old, stage.argv, strict=True):
+        if was != now and not (now == sys.executable and os.path.realpath(was) == os.path.realpath(now)):
+            return False
+    return bool(_key(stage, old) == record.get("key"))
 
 
 def stage_record(out: Path) -> dict[str, Any]:
