@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from toolmind.eval.imitation import MISTAKES
-from toolmind.pipeline.config import AblationConfig, ImitationSetting, PipelineConfig, load_pipeline_config
+from toolmind.pipeline.config import (
+    AblationConfig,
+    AblationSetting,
+    ImitationSetting,
+    PipelineConfig,
+    load_pipeline_config,
+)
 from toolmind.pipeline.lock import run_lock
 from toolmind.pipeline.report import bfcl_categories, wilson_interval
 from toolmind.pipeline.runner import Stage, run_stage
@@ -148,7 +154,7 @@ class _Plan:
     shared_dir: Path
     shared: list[Stage]
     base_eval: Stage | None
-    settings: list[tuple[str, Path, list[Stage]]]
+    settings: list[tuple[AblationSetting, Path, list[Stage]]]
 
 
 def _plan(abl: AblationConfig) -> _Plan:
@@ -165,7 +171,7 @@ def _plan(abl: AblationConfig) -> _Plan:
     for setting in abl.settings:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
-        settings.append((setting.name, run, _setting_stages(cfg, run, shared, base_model, abl.imitation)))
+        settings.append((setting, run, _setting_stages(cfg, run, shared, base_model, abl.imitation)))
     return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings)
 
 
@@ -176,7 +182,7 @@ def plan_ablation(abl: AblationConfig) -> list[dict[str, Any]]:
     for seed, one in runs:
         p = _plan(one)
         rows = [("shared", s) for s in p.shared + ([p.base_eval] if p.base_eval else [])]
-        rows += [(name, s) for name, _, stages in p.settings for s in stages]
+        rows += [(setting.name, s) for setting, _, stages in p.settings for s in stages]
         steps += [
             {
                 "seed": seed,
@@ -199,15 +205,14 @@ def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
     if p.base_eval:
         run_stage(p.base_eval, logs_dir=p.shared_dir / "logs")
         rows.append(_row(BASE_ROW, p.base_eval.out / "report.json", {}))
-    filters = {s.name: s.filter for s in abl.settings}
-    for name, run, stages in p.settings:
-        logger.info("ablation setting %s: %s", name, filters[name])
+    for setting, run, stages in p.settings:
+        logger.info("ablation setting %s: %s", setting.name, setting.filter)
         for stage in stages:
             run_stage(stage, logs_dir=run / "logs")
         counts = _filter_counts(run / "filter")
         if abl.imitation:
             counts.update(_imitation_counts(run / "eval" / "imitation" / "report.json"))
-        rows.append(_row(name, run / "eval" / "bfcl-tuned" / "report.json", counts))
+        rows.append(_row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", counts))
     return rows
 
 

@@ -89,24 +89,27 @@ def content_hash(path: Path) -> str:
 PYTHON = "<python>"
 
 
-def stage_key(stage: Stage) -> str:
+def input_hashes(stage: Stage) -> dict[str, str]:
+    return {str(p): content_hash(p) for p in stage.inputs}
+
+
+def stage_key(stage: Stage, hashes: dict[str, str] | None = None) -> str:
+    """Hash of the command, the inputs' contents (`hashes`, computed when not given) and extra config."""
     # The interpreter is keyed by name, not path: `.venv/bin/python` and `.venv/bin/python3.11` (what
     # the `toolmind` script runs under) are one interpreter, and spelling it differently must not
     # rerun a finished stage.
     argv = [PYTHON if a == sys.executable else a for a in stage.argv]
-    return _key(stage, argv)
+    return _key(argv, input_hashes(stage) if hashes is None else hashes, stage.extra_key)
 
 
-def _key(stage: Stage, argv: Sequence[str]) -> str:
-    payload = {
-        "argv": list(argv),
-        "inputs": {str(p): content_hash(p) for p in stage.inputs},
-        "extra": stage.extra_key,
-    }
+def _key(argv: Sequence[str], hashes: dict[str, str], extra: Any) -> str:
+    payload = {"argv": list(argv), "inputs": hashes, "extra": extra}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def is_finished(stage: Stage, key: str) -> bool:
+def is_finished(stage: Stage, key: str, hashes: dict[str, str] | None = None) -> bool:
+    """Whether `stage.out` holds a finished run with this key (`hashes`: the inputs' hashes the key was
+    made from, so that the check of an old record does not hash large inputs again)."""
     marker = stage.out / STAGE_FILE
     if not marker.exists():
         return False
@@ -114,10 +117,12 @@ def is_finished(stage: Stage, key: str) -> bool:
         record = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
-    return bool(record.get("key") == key or _legacy_match(stage, record))
+    if record.get("key") == key:
+        return True
+    return _legacy_match(stage, record, input_hashes(stage) if hashes is None else hashes)
 
 
-def _legacy_match(stage: Stage, record: dict[str, Any]) -> bool:
+def _legacy_match(stage: Stage, record: dict[str, Any], hashes: dict[str, str]) -> bool:
     """A stage finished before keys named the interpreter `<python>`: its key hashed the interpreter's
     path as spelt then. It counts as finished when that path is the same interpreter as ours."""
     old = record.get("argv")
@@ -126,7 +131,7 @@ def _legacy_match(stage: Stage, record: dict[str, Any]) -> bool:
     for was, now in zip(old, stage.argv, strict=True):
         if was != now and not (now == sys.executable and os.path.realpath(was) == os.path.realpath(now)):
             return False
-    return bool(_key(stage, old) == record.get("key"))
+    return _key(old, hashes, stage.extra_key) == record.get("key")
 
 
 def stage_record(out: Path) -> dict[str, Any]:
@@ -168,8 +173,9 @@ def _run_command(argv: Sequence[str], log_path: Path, env: dict[str, str]) -> in
 
 def run_stage(stage: Stage, *, logs_dir: Path, force: bool = False) -> dict[str, Any]:
     """Run one stage unless it is finished with the same key. Returns its `.stage.json` record."""
-    key = stage_key(stage)
-    if not force and is_finished(stage, key):
+    hashes = input_hashes(stage)
+    key = stage_key(stage, hashes)
+    if not force and is_finished(stage, key, hashes):
         logger.info("stage %-12s up to date, skipped", stage.name)
         return stage_record(stage.out)
     if force and stage.out.exists():
