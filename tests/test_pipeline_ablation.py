@@ -200,3 +200,32 @@ def test_aggregate_seeds_sums_counts_and_lists_each_seed() -> None:
         "calls": 120,
         "no_call": 30,
     }  # the plot's probe panel
+
+
+def test_tau_columns_from_real_tau_reports(tmp_path: Path) -> None:
+    """τ² pass^1 per domain read off `toolmind eval tau` reports (the oracle agent: real runs, known
+    outcomes), and summed over seeds as episodes, like the BFCL counts."""
+    from toolmind.cli import main
+    from toolmind.eval.tau.data import default_data_dir
+    from toolmind.pipeline.ablate import _tau_counts, aggregate_seeds
+
+    data = default_data_dir()
+    if not (data / "retail").exists():
+        pytest.skip("τ² data not found")
+    run = tmp_path / "turn"
+    out = run / "eval" / "tau-retail-tuned"
+    assert main(["eval", "tau", "--domain", "retail", "--data-dir", str(data), "--tasks", "0,5",
+                 "--trials", "2", "--out", str(out)]) == 0  # fmt: skip
+    counts = _tau_counts(run, "tuned", ["retail", "airline"])  # airline never ran: no column, no zero
+    assert counts["tau_retail_pass1"] == 100.0 and counts["tau_retail_episodes"] == 4
+    assert counts["tau_mean_pass1"] == 100.0 and counts["_tau"] == {"retail": (4, 4)}
+    assert not any(k.startswith("tau_airline") for k in counts)
+    assert counts["tau_user_model"] == json.loads((out / "report.json").read_text())["user_model"]
+    assert _tau_counts(run, "base", ["retail"]) == {}
+
+    seed_row = {"setting": "turn", "pooled": 0.0, "_counts": {}}
+    failing = {"tau_mean_pass1": 0.0, "_tau": {"retail": (0, 4)}, "tau_user_model": counts["tau_user_model"]}
+    (agg,) = aggregate_seeds({0: [{**seed_row, **counts}], 1: [{**seed_row, **failing}]})
+    assert agg["tau_retail_pass1"] == 50.0 and agg["tau_retail_episodes"] == 8
+    assert agg["tau_mean_pass1_per_seed"] == "100.0 / 0.0"
+    assert agg["tau_user_model"] == counts["tau_user_model"]

@@ -114,3 +114,7 @@ def test_killed_pipeline_resumes_synthesis_and_training(tmp_path: Path, tiny_qwe
     assert int(summary["resumed_from"].rsplit("-", 1)[1]) >= done_steps
     steps = [e["step"] for e in summary["log_history"] if "loss" in e]
     assert steps[-1] == 24 and steps == sorted(set(steps))
+    # The run's manifest lists each stage's recorded key (what the next run compares against).
+    manifest = json.loads((run / "manifest.json").read_text())
+    for name, entry in manifest["stages"].items():
+        assert entry["key"] == json.loads((Path(entry["out"]) / ".stage.json").read_text())["key"], name

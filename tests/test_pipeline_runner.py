@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from toolmind.cli import main
+from toolmind.pipeline.ablate import plan_ablation
 from toolmind.pipeline.config import ConfigError, load_ablation_config, load_pipeline_config
 from toolmind.pipeline.pipeline import plan
 from toolmind.pipeline.report import wilson_interval
@@ -174,12 +175,24 @@ def test_ablation_dry_run_resolves_every_row(capsys: pytest.CaptureFixture[str])
     steps = json.loads(capsys.readouterr().out)
     rows = {r: [s["stage"] for s in steps if s["row"] == r] for r in dict.fromkeys(s["row"] for s in steps)}
     assert list(rows) == ["shared", "none", "trajectory", "turn", "both"]
-    assert rows["turn"] == ["filter", "data", "train", "bfcl-tuned", "imitation"]
+    taus = ["tau-airline-tuned", "tau-retail-tuned", "tau-telecom-tuned"]
+    assert rows["turn"] == ["filter", "data", "train", "bfcl-tuned", *taus, "imitation"]
+    tau = next(s for s in steps if s["row"] == "both" and s["stage"] == "tau-retail-tuned")
+    assert tau["argv"][tau["argv"].index("--agent-model") + 1] == "runs/ablation-filters-qwen3-14b/both/train"
     train = next(s for s in steps if s["row"] == "turn" and s["stage"] == "train")
     assert "accelerate.commands.launch" in train["argv"] and "Qwen/Qwen3-14B" in train["argv"]
     probe = next(s for s in steps if s["row"] == "both" and s["stage"] == "imitation")
     assert probe["argv"][-4:] == ["--device", "cuda", "--dtype", "bfloat16"]
     assert not Path("runs/ablation-filters-qwen3-14b").exists()
+    # `tau: false`: BFCL only in every row, the rows' other stages unchanged.
+    no_tau = dataclasses.replace(load_ablation_config("recipes/ablations/filters-qwen3-14b.yaml"), tau=False)
+    assert [s["stage"] for s in plan_ablation(no_tau) if s["row"] == "turn"] == [
+        "filter",
+        "data",
+        "train",
+        "bfcl-tuned",
+        "imitation",
+    ]
 
     assert main(["ablate", "--config", "recipes/ablations/filter-errors-seeds.yaml", "--dry-run"]) == 0
     steps = json.loads(capsys.readouterr().out)

@@ -225,6 +225,28 @@ def test_tool_formats(tiny_tokenizer: Any) -> None:
     assert [labelled_runs(s) for s in openai] == [labelled_runs(s) for s in bare]
 
 
+def test_bare_description_suffix_matches_bfcl_and_leaves_labels(tiny_tokenizer: Any) -> None:
+    from toolmind.eval.bfcl.prompt import prepare_entry
+
+    traj = self_correction()
+    suffix = " Note that the provided function is in Python 3 syntax."
+    hinted, _ = tokenize_trajectories(
+        [traj], tiny_tokenizer, TokenizeConfig(tool_format="bare", bare_description_suffix=suffix)
+    )
+    plain, _ = tokenize_trajectories([traj], tiny_tokenizer, TokenizeConfig(tool_format="bare"))
+    wrapped, _ = tokenize_trajectories(
+        [traj], tiny_tokenizer, TokenizeConfig(tool_format="openai", bare_description_suffix=suffix)
+    )
+    # The description as BFCL's own loader rewrites a Python function doc.
+    bfcl_doc = {"id": "simple_python_0", "function": [WEATHER.function.model_dump()], "question": [[]]}
+    expected = json.dumps(prepare_entry(bfcl_doc)["function"][0], ensure_ascii=False)
+    assert expected in tiny_tokenizer.decode(hinted[0].input_ids)
+    assert suffix not in tiny_tokenizer.decode(plain[0].input_ids)
+    assert suffix not in tiny_tokenizer.decode(wrapped[0].input_ids)  # OpenAI specs stay as Qwen3 shows them
+    assert [labelled_runs(s) for s in hinted] == [labelled_runs(s) for s in plain]
+    assert traj.tools[0].function.description == "Current weather of a city"  # the record is not edited
+
+
 def test_mixed_tool_format_is_seeded_per_sample() -> None:
     config = TokenizeConfig(tool_format="mixed", bare_tool_fraction=0.5, seed=3)
     picks = [choose_tool_format(config, f"t{i}:4") for i in range(400)]

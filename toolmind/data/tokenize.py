@@ -72,6 +72,13 @@ class TokenizeConfig:
         default="json",
         metadata={"help": "Type names in bare tool dicts: json (object, number) or python (dict, float)."},
     )
+    bare_description_suffix: str = field(
+        default="",
+        metadata={
+            "help": "Text appended to each function description in bare tool dicts ('' = none); BFCL's "
+            "loader appends ' Note that the provided function is in Python 3 syntax.' to every one."
+        },
+    )
     seed: int = field(default=0, metadata={"help": "Seed of the per-sample tool-format choice."})
     max_length: int | None = field(
         default=None, metadata={"help": "Longest sample in tokens; longer samples are skipped (or raise)."}
@@ -159,10 +166,19 @@ def python_types(schema: Any) -> Any:
     return out
 
 
-def tool_dicts(trajectory: Trajectory, tool_format: str, bare_types: str = "json") -> list[dict[str, Any]]:
-    """The trajectory's tools as the system turn lists them: OpenAI-wrapped or bare function dicts."""
+def tool_dicts(
+    trajectory: Trajectory, tool_format: str, bare_types: str = "json", description_suffix: str = ""
+) -> list[dict[str, Any]]:
+    """The trajectory's tools as the system turn lists them: OpenAI-wrapped or bare function dicts.
+
+    `description_suffix` is appended to each bare function's description (the OpenAI form is Qwen3's
+    template's, which adds nothing).
+    """
     if tool_format == "bare":
         bare = [tool.function.model_dump() for tool in trajectory.tools]
+        if description_suffix:
+            for doc in bare:
+                doc["description"] = (doc.get("description") or "") + description_suffix
         return [python_types(t) for t in bare] if bare_types == "python" else bare
     return [tool.openai() for tool in trajectory.tools]
 
@@ -213,7 +229,8 @@ def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[
         for turn in trainable:
             fmt = choose_tool_format(config, f"{trajectory.id}:{turn}")
             segments = render_segments(
-                trajectory.messages[: turn + 1], tool_dicts(trajectory, fmt, config.bare_types)
+                trajectory.messages[: turn + 1],
+                tool_dicts(trajectory, fmt, config.bare_types, config.bare_description_suffix),
             )
             out.append((_merge((s.text, s.message_index == turn) for s in segments), [turn], fmt))
         return out
@@ -222,7 +239,8 @@ def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[
     wanted = set(trainable)
     pieces: list[Piece] = []
     for segment in render_segments(
-        trajectory.messages[: last + 1], tool_dicts(trajectory, fmt, config.bare_types)
+        trajectory.messages[: last + 1],
+        tool_dicts(trajectory, fmt, config.bare_types, config.bare_description_suffix),
     ):
         index = segment.message_index
         if index is None:

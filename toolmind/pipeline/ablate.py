@@ -28,11 +28,11 @@ from toolmind.pipeline.report import bfcl_categories, wilson_interval
 from toolmind.pipeline.runner import Stage, run_stage
 from toolmind.pipeline.stages import (
     TOOLMIND,
-    bfcl_stage,
     build_stages,
     chains_stage,
     cli_options,
     data_stages,
+    eval_stages,
     resolve_base_model,
     synth_stage,
     train_stage,
@@ -107,8 +107,7 @@ def _setting_stages(
 ) -> list[Stage]:
     stages = data_stages(cfg, run, shared / "synth")
     stages.append(train_stage(cfg, run, base_model, run / "data", run / "train"))
-    if cfg.bfcl:
-        stages.append(bfcl_stage(cfg, run / "train", run / "eval" / "bfcl-tuned", "bfcl-tuned"))
+    stages += eval_stages(cfg, run / "train", run, "tuned")
     if probe:
         stages.append(imitation_stage(cfg, run, shared, probe))
     return stages
@@ -153,26 +152,29 @@ class _Plan:
 
     shared_dir: Path
     shared: list[Stage]
-    base_eval: Stage | None
+    base_eval: list[Stage]
     settings: list[tuple[AblationSetting, Path, list[Stage]]]
+    tau_domains: list[str]
 
 
 def _plan(abl: AblationConfig) -> _Plan:
     out = Path(abl.run_dir)
     shared = out / "shared"
     base_cfg = load_pipeline_config(abl.pipeline, {**abl.overrides, "run_dir": str(shared)})
+    if not abl.tau:
+        base_cfg = dataclasses.replace(base_cfg, tau=None)
     upstream = [s for s in build_stages(base_cfg) if s.name in ("graph", "chains", "synth")]
     base_stages, base_model = resolve_base_model(base_cfg, shared)
     probe_stages = probe_data_stages(base_cfg, shared, abl.imitation) if abl.imitation else []
-    base_eval = None
-    if base_cfg.evaluate_base and base_cfg.bfcl:
-        base_eval = bfcl_stage(base_cfg, base_model, shared / "eval" / "bfcl-base", "bfcl-base")
+    base_eval = eval_stages(base_cfg, base_model, shared, "base") if base_cfg.evaluate_base else []
     settings = []
     for setting in abl.settings:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
         settings.append((setting, run, _setting_stages(cfg, run, shared, base_model, abl.imitation)))
-    return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings)
+    tau = base_cfg.tau
+    domains = list(tau.domains) if tau and tau.data_dir and tau.user_model else []
+    return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings, domains)
 
 
 def plan_ablation(abl: AblationConfig) -> list[dict[str, Any]]:
@@ -181,7 +183,7 @@ def plan_ablation(abl: AblationConfig) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     for seed, one in runs:
         p = _plan(one)
-        rows = [("shared", s) for s in p.shared + ([p.base_eval] if p.base_eval else [])]
+        rows = [("shared", s) for s in p.shared + p.base_eval]
         rows += [(setting.name, s) for setting, _, stages in p.settings for s in stages]
         steps += [
             {
@@ -203,8 +205,10 @@ def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
         run_stage(stage, logs_dir=p.shared_dir / "logs")
     rows: list[dict[str, Any]] = []
     if p.base_eval:
-        run_stage(p.base_eval, logs_dir=p.shared_dir / "logs")
-        rows.append(_row(BASE_ROW, p.base_eval.out / "report.json", {}))
+        for stage in p.base_eval:
+            run_stage(stage, logs_dir=p.shared_dir / "logs")
+        counts = _tau_counts(p.shared_dir, "base", p.tau_domains)
+        rows.append(_row(BASE_ROW, p.shared_dir / "eval" / "bfcl-base" / "report.json", counts))
     for setting, run, stages in p.settings:
         logger.info("ablation setting %s: %s", setting.name, setting.filter)
         for stage in stages:
@@ -212,8 +216,43 @@ def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
         counts = _filter_counts(run / "filter")
         if abl.imitation:
             counts.update(_imitation_counts(run / "eval" / "imitation" / "report.json"))
+        counts.update(_tau_counts(run, "tuned", p.tau_domains))
         rows.append(_row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", counts))
     return rows
+
+
+def _tau_counts(run: Path, label: str, domains: list[str]) -> dict[str, Any]:
+    """τ² pass^1 per domain from `eval/tau-<domain>-<label>/report.json` (episodes as the n)."""
+    raw: dict[str, tuple[int, int]] = {}
+    users: set[str] = set()
+    for domain in domains:
+        path = run / "eval" / f"tau-{domain}-{label}" / "report.json"
+        if not path.exists():
+            continue
+        report = json.loads(path.read_text(encoding="utf-8"))
+        # pass^1 is the mean success over every trial of every task: successes / (tasks x trials).
+        episodes = int(report["num_tasks"]) * int(report["trials"])
+        raw[domain] = (round(float(report["pass^k"]["1"]) * episodes), episodes)
+        users.add(str(report.get("user_model")))
+    if not raw:
+        return {}
+    # τ² scores move with the user simulator: it is named beside them.
+    return {**_tau_columns(raw), "tau_user_model": " / ".join(sorted(users))}
+
+
+def _tau_columns(raw: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """Table columns from τ² (successes, episodes) per domain; `_tau` keeps the counts for aggregation.
+    The leaderboard's overall τ² score is the unweighted mean of the domains' pass^1."""
+    out: dict[str, Any] = {}
+    for domain, (ok, episodes) in sorted(raw.items()):
+        lo, hi = wilson_interval(ok, episodes)
+        out[f"tau_{domain}_pass1"] = round(100 * ok / max(episodes, 1), 1)
+        out[f"tau_{domain}_episodes"] = episodes
+        out[f"tau_{domain}_ci95"] = f"{100 * lo:.0f}-{100 * hi:.0f}"
+    rates = [ok / max(episodes, 1) for ok, episodes in raw.values()]
+    out["tau_mean_pass1"] = round(100 * sum(rates) / len(rates), 1)
+    out["_tau"] = dict(raw)
+    return out
 
 
 def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -243,6 +282,18 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str,
             row[key] = None if any(v is None for v in values) else sum(values)
         _score_columns(row, cats)
         row["pooled_per_seed"] = " / ".join(str(r["pooled"]) for r in runs)
+        taus = [r["_tau"] for r in runs if r.get("_tau")]
+        if taus:
+            domains = sorted({d for t in taus for d in t})
+            summed = {
+                d: (sum(t[d][0] for t in taus if d in t), sum(t[d][1] for t in taus if d in t))
+                for d in domains
+            }
+            row.update(_tau_columns(summed))
+            row["tau_mean_pass1_per_seed"] = " / ".join(str(r.get("tau_mean_pass1")) for r in runs)
+            row["tau_user_model"] = " / ".join(
+                sorted({str(r["tau_user_model"]) for r in runs if r.get("tau_user_model")})
+            )
         probes = [r["_imitation"] for r in runs if r.get("_imitation")]
         if probes:
             raw = {k: sum(p[k] for p in probes) for k in ("points", "mistakes", "calls", "no_call")}

@@ -146,6 +146,14 @@ class AblationConfig:
             "help": "also probe each model for mistake imitation on held-out synthesized conversations"
         },
     )
+    tau: bool = field(
+        default=True,
+        metadata={
+            "help": "evaluate every row (and the base model) on τ² too when the pipeline configures it "
+            "(tau.data_dir and tau.user_model); false: BFCL only, e.g. to keep the user simulator's cost "
+            "to the rows chosen afterwards"
+        },
+    )
     seeds: list[int] | None = field(
         default=None,
         metadata={

@@ -12,7 +12,7 @@ from typing import Any
 from toolmind.pipeline.config import PipelineConfig
 from toolmind.pipeline.lock import run_lock
 from toolmind.pipeline.report import write_report
-from toolmind.pipeline.runner import Stage, invalidate_from, run_stage, stage_key
+from toolmind.pipeline.runner import Stage, invalidate_from, run_stage, stage_record
 from toolmind.pipeline.stages import build_stages
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,9 @@ def _run_locked(
     manifest = {
         "name": cfg.name,
         "config": settings,
-        "stages": {s.name: {"key": stage_key(s), "out": str(s.out)} for s in stages},
+        # The keys the stages' own records hold: recomputing them here would hash every input (model
+        # checkpoints included) a second time.
+        "stages": {s.name: {"key": stage_record(s.out).get("key"), "out": str(s.out)} for s in stages},
         "seconds": round(time.time() - started, 1),
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")

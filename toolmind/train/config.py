@@ -72,6 +72,14 @@ class ScriptArguments:
             "choices": list(BARE_TYPES),
         },
     )
+    bare_description_suffix: str = field(
+        default="",
+        metadata={
+            "help": "Text appended to every function description in bare tool dicts ('' = none). BFCL's "
+            "loader appends ' Note that the provided function is in Python 3 syntax.' to each one, so a "
+            "recipe evaluated on BFCL can train on the descriptions as the benchmark shows them."
+        },
+    )
     reasoning: str = field(
         default="keep",
         metadata={

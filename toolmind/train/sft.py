@@ -101,6 +101,7 @@ def _tokenize_config(script_args: ScriptArguments, training_args: Any) -> Any:
         tool_format=script_args.tool_format,
         bare_tool_fraction=script_args.bare_tool_fraction,
         bare_types=script_args.bare_types,
+        bare_description_suffix=script_args.bare_description_suffix,
         seed=training_args.seed,
         max_length=training_args.max_length,
         overlong_policy=script_args.overlong_policy,
