@@ -185,7 +185,10 @@ def test_ablation_dry_run_resolves_every_row(capsys: pytest.CaptureFixture[str])
     assert probe["argv"][-4:] == ["--device", "cuda", "--dtype", "bfloat16"]
     assert not Path("runs/ablation-filters-qwen3-14b").exists()
     # `tau: false`: BFCL only in every row, the rows' other stages unchanged.
-    no_tau = dataclasses.replace(load_ablation_config("recipes/ablations/filters-qwen3-14b.yaml"), tau=False)
+    with_tau = load_ablation_config("recipes/ablations/filters-qwen3-14b.yaml")
+    no_tau = dataclasses.replace(with_tau, tau=False)
+    data = [next(s for s in plan_ablation(a) if s["stage"] == "data") for a in (with_tau, no_tau)]
+    assert data[0] == data[1] and "--tau-data-dir" in data[1]["argv"]  # still decontaminated against τ²
     assert [s["stage"] for s in plan_ablation(no_tau) if s["row"] == "turn"] == [
         "filter",
         "data",

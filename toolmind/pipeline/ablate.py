@@ -102,12 +102,23 @@ def imitation_stage(cfg: PipelineConfig, run: Path, shared: Path, probe: Imitati
     )
 
 
+def _evaluations(cfg: PipelineConfig, model: Path | str, run: Path, label: str, tau: bool) -> list[Stage]:
+    """The pipeline's evaluation stages for one model; `tau=False` leaves τ² out. (Only the evaluation:
+    the data stages still decontaminate against the τ² data the pipeline names.)"""
+    return eval_stages(cfg if tau else dataclasses.replace(cfg, tau=None), model, run, label)
+
+
 def _setting_stages(
-    cfg: PipelineConfig, run: Path, shared: Path, base_model: Path | str, probe: ImitationSetting | None
+    cfg: PipelineConfig,
+    run: Path,
+    shared: Path,
+    base_model: Path | str,
+    probe: ImitationSetting | None,
+    tau: bool,
 ) -> list[Stage]:
     stages = data_stages(cfg, run, shared / "synth")
     stages.append(train_stage(cfg, run, base_model, run / "data", run / "train"))
-    stages += eval_stages(cfg, run / "train", run, "tuned")
+    stages += _evaluations(cfg, run / "train", run, "tuned", tau)
     if probe:
         stages.append(imitation_stage(cfg, run, shared, probe))
     return stages
@@ -161,19 +172,17 @@ def _plan(abl: AblationConfig) -> _Plan:
     out = Path(abl.run_dir)
     shared = out / "shared"
     base_cfg = load_pipeline_config(abl.pipeline, {**abl.overrides, "run_dir": str(shared)})
-    if not abl.tau:
-        base_cfg = dataclasses.replace(base_cfg, tau=None)
     upstream = [s for s in build_stages(base_cfg) if s.name in ("graph", "chains", "synth")]
     base_stages, base_model = resolve_base_model(base_cfg, shared)
     probe_stages = probe_data_stages(base_cfg, shared, abl.imitation) if abl.imitation else []
-    base_eval = eval_stages(base_cfg, base_model, shared, "base") if base_cfg.evaluate_base else []
+    base_eval = _evaluations(base_cfg, base_model, shared, "base", abl.tau) if base_cfg.evaluate_base else []
     settings = []
     for setting in abl.settings:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
-        settings.append((setting, run, _setting_stages(cfg, run, shared, base_model, abl.imitation)))
+        settings.append((setting, run, _setting_stages(cfg, run, shared, base_model, abl.imitation, abl.tau)))
     tau = base_cfg.tau
-    domains = list(tau.domains) if tau and tau.data_dir and tau.user_model else []
+    domains = list(tau.domains) if abl.tau and tau and tau.data_dir and tau.user_model else []
     return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings, domains)
 
 
