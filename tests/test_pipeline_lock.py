@@ -57,3 +57,40 @@ def test_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     holder.wait()
     with run_lock(run_dir) as path:
         assert f"pid {os.getpid()}" in path.read_text()
+
+
+_MACHINE_HOLDER = """
+import sys, time
+from pathlib import Path
+from toolmind.pipeline.lock import machine_run
+with machine_run(Path(sys.argv[1])):
+    Path(sys.argv[2]).write_text("held")
+    time.sleep(120)
+"""
+
+
+def test_other_live_runs_are_named_and_dead_ones_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from toolmind.pipeline.lock import ACTIVE_RUNS_ENV, active_runs_dir, machine_run
+
+    monkeypatch.setenv(ACTIVE_RUNS_ENV, str(tmp_path / "active"))
+    ready = tmp_path / "ready"
+    other = subprocess.Popen([sys.executable, "-c", _MACHINE_HOLDER, str(tmp_path / "other-run"), str(ready)])
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert other.poll() is None and time.monotonic() < deadline, "the other run never registered"
+            time.sleep(0.05)
+        with caplog.at_level("WARNING"), machine_run(tmp_path / "mine") as others:
+            assert len(others) == 1 and f"pid {other.pid}" in others[0] and "other-run" in others[0]
+            assert f"pid {other.pid}" in caplog.text
+            assert len(list(active_runs_dir().glob("*.lock"))) == 2
+    finally:
+        os.kill(other.pid, signal.SIGKILL)
+        other.wait()
+    # The killed run's file is still there, but nobody holds it: not listed, and removed.
+    assert len(list(active_runs_dir().glob("*.lock"))) == 1
+    with machine_run(tmp_path / "mine") as others:
+        assert others == []
+    assert list(active_runs_dir().iterdir()) == []  # our own file goes when the block ends

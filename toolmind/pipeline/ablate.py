@@ -23,7 +23,7 @@ from toolmind.pipeline.config import (
     PipelineConfig,
     load_pipeline_config,
 )
-from toolmind.pipeline.lock import run_lock
+from toolmind.pipeline.lock import machine_run, run_lock
 from toolmind.pipeline.report import bfcl_categories, wilson_interval
 from toolmind.pipeline.runner import Stage, run_stage
 from toolmind.pipeline.stages import (
@@ -128,7 +128,7 @@ def run_ablation(abl: AblationConfig) -> Path:
     """Run every setting (once, or once per seed in `seed<N>/` with an aggregate table on top) and
     write the table and plot; returns the top-level `ablation.md`."""
     out = Path(abl.run_dir)
-    with run_lock(out):
+    with run_lock(out), machine_run(out):
         return _run_locked(abl, out)
 
 

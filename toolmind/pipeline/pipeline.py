@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from toolmind.pipeline.config import PipelineConfig
-from toolmind.pipeline.lock import run_lock
+from toolmind.pipeline.lock import machine_run, run_lock
 from toolmind.pipeline.report import write_report
 from toolmind.pipeline.runner import Stage, invalidate_from, run_stage, stage_record
 from toolmind.pipeline.stages import build_stages
@@ -30,7 +30,7 @@ def run_pipeline(
     cfg: PipelineConfig, *, from_stage: str | None = None, only: list[str] | None = None
 ) -> Path:
     run_dir = Path(cfg.run_dir)
-    with run_lock(run_dir):
+    with run_lock(run_dir), machine_run(run_dir):
         return _run_locked(cfg, run_dir, from_stage=from_stage, only=only)
 
 
