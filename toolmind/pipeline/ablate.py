@@ -35,6 +35,7 @@ from toolmind.pipeline.stages import (
     eval_stages,
     resolve_base_model,
     synth_stage,
+    tau_domains,
     train_stage,
 )
 
@@ -181,8 +182,7 @@ def _plan(abl: AblationConfig) -> _Plan:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
         run = Path(cfg.run_dir)
         settings.append((setting, run, _setting_stages(cfg, run, shared, base_model, abl.imitation, abl.tau)))
-    tau = base_cfg.tau
-    domains = list(tau.domains) if abl.tau and tau and tau.data_dir and tau.user_model else []
+    domains = tau_domains(base_cfg) if abl.tau else []
     return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings, domains)
 
 

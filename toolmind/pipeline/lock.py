@@ -49,19 +49,28 @@ def run_lock(run_dir: Path) -> Iterator[Path]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "unknown"
+            holder = _holder(fd) or "unknown"
             raise RunLockedError(
                 f"{run_dir} is in use by another run ({holder}); wait for it to finish or stop it — "
                 "two runs in one directory would overwrite each other's stages"
             ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(
-            fd, f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}: {' '.join(sys.argv)}\n".encode(), 0
-        )
+        os.pwrite(fd, (_describe() + "\n").encode(), 0)
         yield path
     finally:
         # Closing the descriptor releases the lock; the file stays (removing it would race a waiter).
         os.close(fd)
+
+
+def _describe(run_dir: Path | None = None) -> str:
+    """What a holder writes into its lock file: pid, start time, [run dir,] command."""
+    where = f", {run_dir}" if run_dir else ""
+    return f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}{where}: {' '.join(sys.argv)}"
+
+
+def _holder(fd: int) -> str:
+    """The description a lock file's holder wrote ('' when none)."""
+    return os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
 
 
 def active_runs_dir() -> Path:
@@ -85,7 +94,7 @@ def live_runs(directory: Path) -> list[str]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if path.suffix == ".lock":  # a ".new" one is a run registering right now: listed next time
-                out.append(os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or path.stem)
+                out.append(_holder(fd) or path.stem)
         else:
             path.unlink(missing_ok=True)  # nobody holds it: left by a run that was killed
         finally:
@@ -112,8 +121,7 @@ def machine_run(run_dir: Path) -> Iterator[list[str]]:
     fd = os.open(staging, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        description = f"pid {os.getpid()}, since {time.strftime('%H:%M:%S')}, {run_dir}: {' '.join(sys.argv)}"
-        os.pwrite(fd, description.encode(), 0)
+        os.pwrite(fd, _describe(run_dir).encode(), 0)
         os.replace(staging, path)
         yield others
     finally:

@@ -303,6 +303,11 @@ def eval_stages(cfg: PipelineConfig, model: Path | str, run: Path, label: str) -
     stages = []
     if cfg.bfcl:
         stages.append(bfcl_stage(cfg, model, run / "eval" / f"bfcl-{label}", f"bfcl-{label}"))
-    if cfg.tau and cfg.tau.data_dir and cfg.tau.user_model:
-        stages += tau_stages(cfg, model, run, label)
+    stages += tau_stages(cfg, model, run, label) if tau_domains(cfg) else []
     return stages
+
+
+def tau_domains(cfg: PipelineConfig) -> list[str]:
+    """The τ² domains the pipeline evaluates: none unless it names both a data dir and a user model."""
+    t = cfg.tau
+    return list(t.domains) if t and t.data_dir and t.user_model else []
