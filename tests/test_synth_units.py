@@ -553,3 +553,87 @@ def test_config_hash_follows_the_chains_file_content_not_its_path(tmp_path: Path
     before = a.content_hash()
     one.write_text('{"id": "c2", "tools": ["g"]}\n')
     assert a.content_hash() != before  # rewritten in place: not the same run
+
+
+# The basic vocabulary must keep drawing what it drew before `wide` existed (seeded runs and their stage
+# keys stay valid): these are the values of the code before the change, seed 7.
+BASIC_BEFORE = [
+    "Madrid",
+    "Orbit Team",
+    "tax return",
+    "Reminder about the quarterly report",
+    168,
+    410.82,
+    ["lotus-84", "harbor-74"],
+    "grace.martin@example.com",
+    "O-21265",
+    "pine-63",
+    {"lat": -50.92, "label": "summit-80"},
+]
+VALUE_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("city", {"type": "string"}),
+    ("team_name", {"type": "string"}),
+    ("query", {"type": "string"}),
+    ("message", {"type": "string"}),
+    ("amount", {"type": "integer"}),
+    ("x", {"type": "number"}),
+    ("tags", {"type": "array", "items": {"type": "string"}}),
+    ("email", {"type": "string"}),
+    ("order_id", {"type": "string"}),
+    ("misc", {"type": "string"}),
+    ("pt", {"type": "object", "properties": {"lat": {"type": "number"}, "label": {"type": "string"}}}),
+]
+
+
+def test_basic_vocabulary_draws_what_it_drew_before() -> None:
+    rng = random.Random(7)
+    assert [sample_value(name, schema, rng) for name, schema in VALUE_CASES] == BASIC_BEFORE
+
+
+def test_wide_vocabulary_gives_values_a_model_must_copy() -> None:
+    """`wide`: hundreds of distinct names where `basic` repeats twenty, numbers of several magnitudes,
+    longer lists; every value still of the schema's type and said in Latin script."""
+    from toolmind.synth.vocab import vocabulary
+
+    wide, basic = vocabulary("wide"), vocabulary("basic")
+    for name in ("city", "team_name", "query", "full_name"):
+        drawn_wide = {
+            sample_value(name, {"type": "string"}, random.Random(i), vocab=wide) for i in range(300)
+        }
+        drawn_basic = {
+            sample_value(name, {"type": "string"}, random.Random(i), vocab=basic) for i in range(300)
+        }
+        assert len(drawn_wide) >= 200 and len(drawn_wide) > 1.5 * len(drawn_basic), (name, len(drawn_basic))
+        assert all(isinstance(v, str) and v.isprintable() and "\n" not in v for v in drawn_wide)
+    amounts = [sample_value("amount", {"type": "integer"}, random.Random(i), vocab=wide) for i in range(300)]
+    assert all(isinstance(a, int) for a in amounts) and min(amounts) < 20 and max(amounts) > 10_000
+    bounded = [
+        sample_value("guests", {"type": "integer", "minimum": 1, "maximum": 8}, random.Random(i), vocab=wide)
+        for i in range(100)
+    ]
+    assert all(1 <= g <= 8 for g in bounded)  # the schema's bounds still rule
+    lists = [
+        sample_value("scores", {"type": "array", "items": {"type": "integer"}}, random.Random(i), vocab=wide)
+        for i in range(100)
+    ]
+    assert {len(x) for x in lists} >= {2, 5} and max(len(x) for x in lists) <= 5
+    assert wide.cities[: len(basic.cities)] != basic.cities and set(basic.cities) <= set(wide.cities)
+
+
+def test_floats_are_said_with_every_digit_the_call_carries() -> None:
+    assert say(2164.973) == "2164.973"  # "{:g}" said "2164.97" and the call could not be copied from it
+    assert say(45216.645) == "45216.645" and say(0.00001) == "0.00001" and say(9.81) == "9.81"
+
+
+def test_value_vocabulary_is_checked_and_basic_keeps_old_config_hashes() -> None:
+    from toolmind.synth.config import SynthConfig, validate_config
+
+    cfg = SynthConfig()
+    before = cfg.content_hash()
+    cfg.situations.value_vocabulary = "basic"
+    assert cfg.content_hash() == before
+    cfg.situations.value_vocabulary = "wide"
+    assert cfg.content_hash() != before
+    cfg.situations.value_vocabulary = "huge"
+    with pytest.raises(ValueError, match=r"my\.yaml: situations\.value_vocabulary"):
+        validate_config(cfg, "my.yaml")

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from toolmind.llm.config import BackendConfig
+from toolmind.synth.vocab import VOCABULARIES
 
 ROLES = ("goal", "user", "assistant", "tool")
 
@@ -129,6 +130,15 @@ class SituationConfig:
             "as real users and benchmark questions say them; the call still carries the exact value."
         },
     )
+    value_vocabulary: str = field(
+        default="basic",
+        metadata={
+            "help": "Word pools the user's values come from: 'basic' (twenty cities, ten topics: a small model "
+            "learns to recall them) or 'wide' (thousands of real place and person names, English words and "
+            "phrases from the faker package's data, numbers of every magnitude, lists of 2-5 items), so that "
+            "a value can only be copied from the request."
+        },
+    )
     paraphrase_share: float = field(
         default=0.0,
         metadata={
@@ -239,6 +249,10 @@ class SynthConfig:
         data = to_dict(self)
         for key in ("concurrency", "timeout_s"):
             data.pop(key, None)
+        # The default vocabulary is left out so that configs written before the field keep their hash
+        # (and their finished runs).
+        if data["situations"].get("value_vocabulary") == "basic":
+            del data["situations"]["value_vocabulary"]
         for agent in data["agents"].values():
             for key in (
                 "concurrency",
@@ -368,6 +382,11 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{where}: situations.{name} must be in [0, 1], got {value}")
+    if s.value_vocabulary not in VOCABULARIES:
+        raise ValueError(
+            f"{where}: situations.value_vocabulary must be one of {', '.join(VOCABULARIES)}, "
+            f"got {s.value_vocabulary!r}"
+        )
     if not 1 <= s.min_steps <= s.max_steps:
         raise ValueError(f"{where}: need 1 <= situations.min_steps <= situations.max_steps")
     e = cfg.errors

@@ -15,6 +15,7 @@ from toolmind.synth import phrases as ph
 from toolmind.synth.config import SynthConfig
 from toolmind.synth.script import DATE, Episode, PlannedCall
 from toolmind.synth.values import norm_type, sample_value, say, words
+from toolmind.synth.vocab import vocabulary
 
 _GENERIC = {
     "get",
@@ -142,6 +143,7 @@ class EpisodeBuilder:
         self.chain, self.specs, self.pool, self.cfg, self.domains = chain, specs, pool, cfg, domains
         self.s, self.e = cfg.situations, cfg.errors
         self.rng = random.Random(f"{cfg.seed}|{chain.id}")
+        self.vocab = vocabulary(cfg.situations.value_vocabulary)
         self.n_calls = 0
         self.situations: list[str] = []
 
@@ -216,7 +218,8 @@ class EpisodeBuilder:
             if name in linked:
                 continue
             if name in required or self.rng.random() < self.s.optional_arg_prob:
-                stated[name] = sample_value(name, schema if isinstance(schema, dict) else {}, self.rng)
+                schema = schema if isinstance(schema, dict) else {}
+                stated[name] = sample_value(name, schema, self.rng, vocab=self.vocab)
         _order_ranges(stated)
         return PlannedCall(self._next_id(), tool, step, stated, dict(linked))
 
@@ -228,7 +231,7 @@ class EpisodeBuilder:
         rest = [p for p in call.stated if p not in required]
         for name in self.rng.sample(required, len(required)) + self.rng.sample(rest, len(rest)):
             for _ in range(5):
-                value = sample_value(name, props.get(name, {}), self.rng)
+                value = sample_value(name, props.get(name, {}), self.rng, vocab=self.vocab)
                 if value != call.stated[name]:
                     return PlannedCall(self._next_id(), call.tool, call.step, {**call.stated, name: value})
         return None
@@ -298,7 +301,10 @@ class EpisodeBuilder:
         task = ph.spoken_task(other, self.rng, self.s.paraphrase_share)
         props = other.function.parameters.get("properties") or {}
         pairs = [
-            (ph.param_phrase(n, props[n], self.rng), say(sample_value(n, props[n], self.rng)))
+            (
+                ph.param_phrase(n, props[n], self.rng),
+                say(sample_value(n, props[n], self.rng, vocab=self.vocab)),
+            )
             for n in other.function.parameters.get("required", [])
             if isinstance(props.get(n), dict)
         ]

@@ -12,6 +12,8 @@ import random
 import re
 from typing import Any
 
+from toolmind.synth.vocab import BASIC, Vocabulary
+
 # Non-standard type names seen in tool catalogues (BFCL/Glaive style) mapped to JSON Schema.
 TYPE_ALIASES: dict[str, str] = {
     "dict": "object",
@@ -26,117 +28,9 @@ TYPE_ALIASES: dict[str, str] = {
     "text": "string",
 }
 
-CITIES = [
-    "Paris",
-    "Tokyo",
-    "Berlin",
-    "Lisbon",
-    "Toronto",
-    "Sydney",
-    "Nairobi",
-    "Lima",
-    "Oslo",
-    "Seoul",
-    "Madrid",
-    "Chicago",
-    "Denver",
-    "Mumbai",
-    "Cairo",
-    "Dublin",
-    "Austin",
-    "Vienna",
-    "Prague",
-    "Boston",
-]
-COUNTRIES = [
-    "France",
-    "Japan",
-    "Germany",
-    "Portugal",
-    "Canada",
-    "Australia",
-    "Kenya",
-    "Peru",
-    "Norway",
-    "Brazil",
-    "Mexico",
-    "India",
-    "Italy",
-    "Spain",
-    "Chile",
-]
-FIRST = [
-    "Alice",
-    "Bruno",
-    "Chen",
-    "Dana",
-    "Elena",
-    "Farid",
-    "Grace",
-    "Hugo",
-    "Ines",
-    "Jonas",
-    "Kira",
-    "Liam",
-    "Maya",
-    "Nils",
-    "Omar",
-    "Priya",
-    "Rosa",
-    "Sam",
-    "Tara",
-    "Yusuf",
-]
-LAST = ["Martin", "Okafor", "Silva", "Novak", "Tanaka", "Berg", "Khan", "Rossi", "Weber", "Lopez", "Kim"]
-WORDS = [
-    "alpha",
-    "harbor",
-    "summit",
-    "maple",
-    "orbit",
-    "cedar",
-    "delta",
-    "falcon",
-    "willow",
-    "quartz",
-    "ember",
-    "lotus",
-    "nova",
-    "pine",
-    "river",
-    "atlas",
-    "coral",
-    "sierra",
-    "aurora",
-    "meadow",
-]
-TOPICS = [
-    "quarterly report",
-    "team offsite",
-    "budget review",
-    "product launch",
-    "garden party",
-    "marathon training",
-    "tax return",
-    "kitchen renovation",
-    "science fair",
-    "book club",
-]
-FOODS = [
-    "oatmeal",
-    "chicken salad",
-    "lentil soup",
-    "salmon",
-    "pasta",
-    "greek yogurt",
-    "tofu stir fry",
-    "apple",
-]
 CURRENCIES = ["USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "INR"]
 LANGUAGES = ["English", "Spanish", "French", "German", "Japanese", "Portuguese", "Italian"]
 SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "GOOGL", "IBM", "ORCL"]
-COLORS = ["red", "blue", "green", "black", "white", "silver", "yellow"]
-STREETS = ["Oak Street", "Elm Avenue", "Harbor Road", "Maple Lane", "King Street", "Station Road"]
 UNITS = {"unit": ["metric", "imperial"], "units": ["metric", "imperial"]}
 
 
@@ -192,14 +86,14 @@ def _date(rng: random.Random) -> str:
 AIRPORTS = ["JFK", "LHR", "CDG", "NRT", "SFO", "FRA", "SYD", "DXB", "LIS", "YYZ", "ICN", "MAD"]
 
 
-def _like(example: str, rng: random.Random) -> str:
+def _like(example: str, rng: random.Random, vocab: Vocabulary = BASIC) -> str:
     """A new identifier shaped like `example`: a lowercase word prefix kept, other letters/digits redrawn."""
     m = re.match(r"^([a-z]+[_-])", example)
     head, tail = (m.group(1), example[m.end() :]) if m else ("", example)
     out = []
     for seg in re.split(r"([^A-Za-z0-9])", tail):
         if len(seg) >= 4 and seg.isalpha() and seg.islower():
-            out.append(rng.choice(WORDS))
+            out.append(rng.choice(vocab.words))
             continue
         for ch in seg:
             if ch.isdigit():
@@ -213,13 +107,13 @@ def _like(example: str, rng: random.Random) -> str:
     return head + "".join(out)
 
 
-def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
+def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> str:
     ws = words(name)
     fmt = str(schema.get("format", ""))
     desc = str(schema.get("description", "")).lower()
     example = re.search(r"e\.g\. '([^']+)'", str(schema.get("description", "")))
     if example and _has(ws, "id", "code", "reference", "number", "pnr", "sku", "ids"):
-        return _like(example.group(1), rng)
+        return _like(example.group(1), rng, vocab)
     listed = re.search(r"e\.g\. ((?:'[^']+'(?:, | or )?){3,})", str(schema.get("description", "")))
     if listed:  # a small open set shown by examples ("e.g. 'H2O', 'NaCl', 'CO2'"): one of them
         return rng.choice(re.findall(r"'([^']+)'", listed.group(1)))
@@ -244,9 +138,9 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     if fmt == "date-time" or _has(ws, "datetime", "timestamp"):
         return f"{_date(rng)}T{rng.randint(7, 20):02d}:{rng.choice(['00', '15', '30', '45'])}:00"
     if fmt == "email" or _has(ws, "email"):
-        return f"{rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}@example.com"
+        return f"{_slug(rng.choice(vocab.first))}.{_slug(rng.choice(vocab.last))}@example.com"
     if fmt in ("uri", "url") or _has(ws, "url", "link", "website"):
-        return f"https://{rng.choice(WORDS)}.example.com/{rng.choice(WORDS)}"
+        return f"https://{rng.choice(vocab.words)}.example.com/{rng.choice(vocab.words)}"
     if _has(ws, "id", "code", "number", "reference", "sku", "token", "key") and not _has(ws, "zip", "postal"):
         prefix = "".join(w[0] for w in ws if w not in ("id", "code", "number")).upper()[:3] or "ID"
         return f"{prefix}-{rng.randint(10000, 99999)}"
@@ -256,8 +150,10 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
         return f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
     if _has(ws, "zip", "postal", "postcode"):
         return f"{rng.randint(10000, 99999)}"
+    if vocab.regions and _has(ws, "province", "region") and not _has(ws, "country"):
+        return rng.choice(vocab.regions)
     if _has(ws, "country", "region", "nationality"):
-        return rng.choice(COUNTRIES)
+        return rng.choice(vocab.countries)
     if _has(ws, "currency"):
         return rng.choice(CURRENCIES)
     if _has(ws, "language", "lang", "locale"):
@@ -265,15 +161,15 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     if _has(ws, "symbol", "ticker", "stock"):
         return rng.choice(SYMBOLS)
     if _has(ws, "city", "destination", "origin", "location", "place", "town", "from", "to"):
-        return rng.choice(CITIES)
+        return rng.choice(vocab.cities)
     if _has(ws, "color", "colour"):
-        return rng.choice(COLORS)
+        return rng.choice(vocab.colors)
     if _has(ws, "address", "street"):
-        return f"{rng.randint(1, 250)} {rng.choice(STREETS)}"
+        return f"{rng.randint(1, 250)} {rng.choice(vocab.streets)}"
     if _has(ws, "unit", "units"):
         return rng.choice(UNITS["unit"])
     if _has(ws, "food", "dish", "meal", "recipe", "ingredient", "ingredients"):
-        return rng.choice(FOODS)
+        return rng.choice(vocab.foods)
     if (
         "name" in ws
         and len(ws) > 1
@@ -294,23 +190,65 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random) -> str:
         )
     ):
         rest = " ".join(w for w in ws if w != "name")
-        return f"{rng.choice(WORDS).title()} {rest.title()}"
+        if vocab.nouns:
+            return _thing_name(rest, rng, vocab)
+        return f"{rng.choice(vocab.words).title()} {rest.title()}"
     if _has(ws, "name", "user", "username", "customer", "recipient", "author", "contact", "sender", "owner"):
-        return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        return f"{rng.choice(vocab.first)} {rng.choice(vocab.last)}"
+    if vocab.jobs and _has(ws, "job", "occupation", "profession", "role", "position"):
+        return rng.choice(vocab.jobs)
     if _has(ws, "title", "subject", "topic", "event", "summary"):
-        return rng.choice(TOPICS).title()
+        return _topic(rng, vocab).title()
     if _has(ws, "message", "body", "text", "content", "note", "description", "comment"):
-        return f"Reminder about the {rng.choice(TOPICS)}"
+        if vocab.nouns:
+            return rng.choice(_MESSAGES).format(_topic(rng, vocab))
+        return f"Reminder about the {rng.choice(vocab.topics)}"
     if _has(ws, "query", "keyword", "keywords", "search", "term"):
-        return rng.choice(TOPICS)
+        return _topic(rng, vocab)
     if _has(ws, "status", "state"):
         return rng.choice(["active", "pending", "confirmed", "completed"])
     if _has(ws, "category", "type", "genre", "kind"):
         return rng.choice(["standard", "premium", "basic", "family", "business"])
-    return f"{rng.choice(WORDS)}-{rng.randint(10, 99)}"
+    if vocab.nouns and rng.random() < 0.5:
+        return f"{rng.choice(vocab.adjectives)} {rng.choice(vocab.nouns)}"
+    return f"{rng.choice(vocab.words)}-{rng.randint(10, 99)}"
 
 
-def _integer(name: str, schema: dict[str, Any], rng: random.Random) -> int:
+_MESSAGES = (
+    "Reminder about the {}",
+    "Don't forget the {} on Friday",
+    "The {} is ready for review",
+    "Can we talk about the {} tomorrow?",
+    "Thanks for sorting out the {}",
+)
+
+
+def _slug(word: str) -> str:
+    """ASCII lower-case letters of a name, for e-mail addresses ("Gößl" -> "gol")."""
+    return re.sub(r"[^a-z]", "", word.lower()) or "user"
+
+
+def _topic(rng: random.Random, vocab: Vocabulary) -> str:
+    """A subject in lower case: one of the basic topics, or (wide) an adjective-noun or noun-noun phrase."""
+    if not vocab.nouns or rng.random() < 0.2:
+        return rng.choice(vocab.topics)
+    first = rng.choice(vocab.adjectives) if rng.random() < 0.6 else rng.choice(vocab.nouns)
+    return f"{first} {rng.choice(vocab.nouns)}"
+
+
+def _thing_name(rest: str, rng: random.Random, vocab: Vocabulary) -> str:
+    """The name of a thing (`team_name`, `book_name`): words no list repeats, so a model must copy them."""
+    shape = rng.randrange(4)
+    if shape == 0:
+        return f"{rng.choice(vocab.adjectives).title()} {rng.choice(vocab.nouns).title()}"
+    if shape == 1:
+        return f"{rng.choice(vocab.cities)} {rest.title()}"
+    if shape == 2:
+        return f"{rng.choice(vocab.last)} {rng.choice(vocab.nouns).title()}"
+    return f"The {rng.choice(vocab.nouns).title()} of {rng.choice(vocab.cities)}"
+
+
+def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> int:
     ws = words(name)
     lo, hi = 1, 100
     if _has(ws, "year"):
@@ -346,6 +284,8 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random) -> int:
         lo, hi = 5, 120
     elif _has(ws, "price", "amount", "budget", "cost", "salary", "income"):
         lo, hi = 20, 2000
+    if vocab.nouns and (lo, hi) in ((1, 100), (20, 2000)) and rng.random() < 0.5:
+        lo, hi = _wide_range(rng)
     bounds = re.search(
         r"(?:from|between)?\s*(-?\d+)\D{0,12}?(?:to|and|-)\s*(-?\d+)", str(schema.get("description", ""))
     )
@@ -366,7 +306,7 @@ def is_fraction(schema: dict[str, Any]) -> bool:
     return "decimal" in desc or "fraction" in desc
 
 
-def _number(name: str, schema: dict[str, Any], rng: random.Random) -> float:
+def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> float:
     ws = words(name)
     lo, hi = 1.0, 500.0
     if _has(ws, "lat", "latitude"):
@@ -383,23 +323,35 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random) -> float:
         lo = float(schema["minimum"])
     if isinstance(schema.get("maximum"), int | float):
         hi = float(schema["maximum"])
+    digits = 2
+    if vocab.nouns and (lo, hi) == (1.0, 500.0) and rng.random() < 0.5:
+        lo, hi = (float(x) for x in _wide_range(rng))
+        digits = rng.choice((1, 2, 3))
     if hi < lo:
         hi = lo
-    value = round(rng.uniform(lo, hi), 2)
+    value = round(rng.uniform(lo, hi), digits)
     # A whole number would be rendered "12" and re-read as an integer; keep it visibly fractional.
     return value + 0.5 if value == int(value) else value
 
 
-def sample_value(name: str, schema: dict[str, Any], rng: random.Random, depth: int = 0) -> Any:
-    """A plausible value for the parameter or field `name` with JSON Schema `schema`."""
+def _wide_range(rng: random.Random) -> tuple[int, int]:
+    """A range of another order of magnitude (wide vocabulary): 0-10 up to 10^4-10^5."""
+    exp = rng.choice((1, 2, 3, 4, 5))
+    return 10 ** (exp - 1), 10**exp
+
+
+def sample_value(
+    name: str, schema: dict[str, Any], rng: random.Random, depth: int = 0, vocab: Vocabulary = BASIC
+) -> Any:
+    """A plausible value for the parameter or field `name` with JSON Schema `schema`, drawn from `vocab`."""
     enum = schema.get("enum")
     if isinstance(enum, list) and enum:
         return rng.choice(enum)
     t = norm_type(schema)
     if t == "integer":
-        return _integer(name, schema, rng)
+        return _integer(name, schema, rng, vocab)
     if t == "number":
-        return _number(name, schema, rng)
+        return _number(name, schema, rng, vocab)
     if t == "boolean":
         return rng.random() < 0.5
     if t == "array":
@@ -408,16 +360,16 @@ def sample_value(name: str, schema: dict[str, Any], rng: random.Random, depth: i
         if norm_type(items) == "object" and not items.get("properties") and "description" not in items:
             items = {**items, "description": str(schema.get("description", ""))}
         singular = re.sub(r"s$", "", name)
-        n = rng.randint(2, 3) if depth == 0 else 1
+        n = (rng.randint(2, 5) if vocab.nouns else rng.randint(2, 3)) if depth == 0 else 1
         out: list[Any] = []
         for _ in range(n):
-            v = sample_value(singular, items, rng, depth + 1)
+            v = sample_value(singular, items, rng, depth + 1, vocab)
             if v not in out:
                 out.append(v)
         return out
     if t == "object":
-        return sample_object(schema, rng, depth + 1)
-    return _string(name, schema, rng)
+        return sample_object(schema, rng, depth + 1, vocab)
+    return _string(name, schema, rng, vocab)
 
 
 def _described_fields(description: str) -> dict[str, Any]:
@@ -440,13 +392,15 @@ def _described_fields(description: str) -> dict[str, Any]:
     return out
 
 
-def sample_object(schema: dict[str, Any], rng: random.Random, depth: int = 0) -> dict[str, Any]:
+def sample_object(
+    schema: dict[str, Any], rng: random.Random, depth: int = 0, vocab: Vocabulary = BASIC
+) -> dict[str, Any]:
     """An object with every property of `schema` (nested objects are kept small past depth 2); a
     free-form object gets the fields its description names."""
     props = schema.get("properties") or _described_fields(str(schema.get("description", "")))
     if depth > 2:
         return {k: "n/a" for k in list(props)[:2]}
-    return {k: sample_value(k, v if isinstance(v, dict) else {}, rng, depth) for k, v in props.items()}
+    return {k: sample_value(k, v if isinstance(v, dict) else {}, rng, depth, vocab) for k, v in props.items()}
 
 
 def say(value: Any) -> str:
@@ -454,7 +408,10 @@ def say(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:g}"
+        # Every digit the call will carry ("{:g}" kept six significant digits: 2164.973 was said "2164.97"),
+        # without an exponent, which users do not write.
+        text = repr(value)
+        return text if "e" not in text else f"{value:f}".rstrip("0").rstrip(".")
     if isinstance(value, list):
         parts = [say(v) for v in value]
         if len(parts) <= 1:
