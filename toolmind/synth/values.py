@@ -190,7 +190,7 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         )
     ):
         rest = " ".join(w for w in ws if w != "name")
-        if vocab.nouns:
+        if vocab.is_wide:
             return _thing_name(rest, rng, vocab)
         return f"{rng.choice(vocab.words).title()} {rest.title()}"
     if _has(ws, "name", "user", "username", "customer", "recipient", "author", "contact", "sender", "owner"):
@@ -200,7 +200,7 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     if _has(ws, "title", "subject", "topic", "event", "summary"):
         return _topic(rng, vocab).title()
     if _has(ws, "message", "body", "text", "content", "note", "description", "comment"):
-        if vocab.nouns:
+        if vocab.is_wide:
             return rng.choice(_MESSAGES).format(_topic(rng, vocab))
         return f"Reminder about the {rng.choice(vocab.topics)}"
     if _has(ws, "query", "keyword", "keywords", "search", "term"):
@@ -209,7 +209,7 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return rng.choice(["active", "pending", "confirmed", "completed"])
     if _has(ws, "category", "type", "genre", "kind"):
         return rng.choice(["standard", "premium", "basic", "family", "business"])
-    if vocab.nouns and rng.random() < 0.5:
+    if vocab.is_wide and rng.random() < 0.5:
         return f"{rng.choice(vocab.adjectives)} {rng.choice(vocab.nouns)}"
     return f"{rng.choice(vocab.words)}-{rng.randint(10, 99)}"
 
@@ -230,7 +230,7 @@ def _slug(word: str) -> str:
 
 def _topic(rng: random.Random, vocab: Vocabulary) -> str:
     """A subject in lower case: one of the basic topics, or (wide) an adjective-noun or noun-noun phrase."""
-    if not vocab.nouns or rng.random() < 0.2:
+    if not vocab.is_wide or rng.random() < 0.2:
         return rng.choice(vocab.topics)
     first = rng.choice(vocab.adjectives) if rng.random() < 0.6 else rng.choice(vocab.nouns)
     return f"{first} {rng.choice(vocab.nouns)}"
@@ -284,7 +284,7 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocab
         lo, hi = 5, 120
     elif _has(ws, "price", "amount", "budget", "cost", "salary", "income"):
         lo, hi = 20, 2000
-    if vocab.nouns and (lo, hi) in ((1, 100), (20, 2000)) and rng.random() < 0.5:
+    if vocab.is_wide and (lo, hi) in ((1, 100), (20, 2000)) and rng.random() < 0.5:
         lo, hi = _wide_range(rng)
     bounds = re.search(
         r"(?:from|between)?\s*(-?\d+)\D{0,12}?(?:to|and|-)\s*(-?\d+)", str(schema.get("description", ""))
@@ -324,7 +324,7 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     if isinstance(schema.get("maximum"), int | float):
         hi = float(schema["maximum"])
     digits = 2
-    if vocab.nouns and (lo, hi) == (1.0, 500.0) and rng.random() < 0.5:
+    if vocab.is_wide and (lo, hi) == (1.0, 500.0) and rng.random() < 0.5:
         lo, hi = (float(x) for x in _wide_range(rng))
         digits = rng.choice((1, 2, 3))
     if hi < lo:
@@ -360,7 +360,7 @@ def sample_value(
         if norm_type(items) == "object" and not items.get("properties") and "description" not in items:
             items = {**items, "description": str(schema.get("description", ""))}
         singular = re.sub(r"s$", "", name)
-        n = (rng.randint(2, 5) if vocab.nouns else rng.randint(2, 3)) if depth == 0 else 1
+        n = (rng.randint(2, 5) if vocab.is_wide else rng.randint(2, 3)) if depth == 0 else 1
         out: list[Any] = []
         for _ in range(n):
             v = sample_value(singular, items, rng, depth + 1, vocab)

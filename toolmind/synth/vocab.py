@@ -152,6 +152,11 @@ class Vocabulary:
     jobs: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
 
+    @property
+    def is_wide(self) -> bool:
+        """Whether the richer value shapes apply (made-up names of things, other magnitudes, longer lists)."""
+        return bool(self.nouns)
+
 
 BASIC = Vocabulary(
     name="basic",
