@@ -637,3 +637,121 @@ def test_value_vocabulary_is_checked_and_basic_keeps_old_config_hashes() -> None
     cfg.situations.value_vocabulary = "huge"
     with pytest.raises(ValueError, match=r"my\.yaml: situations\.value_vocabulary"):
         validate_config(cfg, "my.yaml")
+
+
+FORECAST = ToolSpec(
+    function=FunctionSpec(
+        name="get_weather_forecast",
+        description="Get the weather forecast and the pollen count for a city.",
+        parameters={
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+            "required": ["city"],
+        },
+    ),
+    returns={
+        "type": "object",
+        "properties": {
+            "forecast_id": {"type": "string"},
+            "forecast": {"type": "string"},
+            "pollen_count": {"type": "integer"},
+            "currency": {"type": "string"},
+        },
+    },
+)
+AUTHOR = ToolSpec(
+    function=FunctionSpec(
+        name="find_book_author",
+        description="Find who wrote a book.",
+        parameters={"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]},
+    ),
+    returns={"type": "object", "properties": {"book_id": {"type": "string"}, "author": {"type": "string"}}},
+)
+
+
+def test_result_question_asks_for_what_an_answering_tool_returns() -> None:
+    from toolmind.synth.phrases import result_fields, result_question
+
+    asked = [result_question(FORECAST, "in Houston", [("days", "3")], random.Random(i)) for i in range(60)]
+    assert all(q is not None and q.endswith(("?", ".")) for q in asked)
+    texts = [q for q in asked if q]
+    assert all("in Houston for the days 3" in q for q in texts)
+    assert all(("forecast" in q or "pollen count" in q) and "forecast id" not in q for q in texts)
+    assert not any("currency" in q for q in texts)  # bookkeeping fields are never asked about
+    assert {q.split()[0] for q in texts} >= {"What", "Tell", "Do"}
+    assert any(" and " in q.split(" in Houston")[0] for q in texts)  # sometimes two fields at once
+    assert (
+        result_question(AUTHOR, "", [("title", "Emma")], random.Random(0))
+        == "Who is the author for the title Emma?"
+    )
+    assert result_question(BOOK, "", [], random.Random(0)) is None  # books a table: an action, not a question
+    # A field another offered tool also returns would make the question ambiguous: not asked.
+    assert result_question(FORECAST, "", [], random.Random(0), result_fields([FORECAST])) is None
+    assert result_fields([AUTHOR]) == {"book id", "author"}
+
+
+def test_question_share_asks_answering_tools_by_question_and_keeps_old_draws() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig, validate_config
+    from toolmind.synth.plan import Line, build_plan
+
+    def first_lines(share: float | None) -> list[str]:
+        cfg = SynthConfig()
+        cfg.situations.no_tool_share = cfg.situations.missing_arg_share = cfg.situations.parallel_share = 0.0
+        if share is not None:
+            cfg.situations.question_share = share
+        out = []
+        for seed in range(20):
+            cfg.seed = seed
+            plan = build_plan(
+                Chain(id="c", tools=["get_weather_forecast"]), {FORECAST.name: FORECAST}, [FORECAST], cfg
+            )
+            out.append(next(i.text for i in plan.items if isinstance(i, Line)))
+        return out
+
+    before = first_lines(None)
+    assert first_lines(0.0) == before  # share 0 draws nothing: recipes without questions are unchanged
+    asked = first_lines(1.0)
+    assert all(q.startswith(("What", "Tell", "Do")) for q in asked) and asked != before
+    cfg = SynthConfig()
+    plain = cfg.content_hash()
+    cfg.situations.question_share = 0.0
+    assert cfg.content_hash() == plain
+    cfg.situations.question_share = 0.5
+    assert cfg.content_hash() != plain
+    cfg.situations.question_share = 1.5
+    with pytest.raises(ValueError, match=r"situations\.question_share must be in \[0, 1\]"):
+        validate_config(cfg)
+
+
+def test_offered_request_share_asks_for_the_offered_tools_too() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig
+    from toolmind.synth.plan import Act, build_plan
+
+    pool = [FORECAST, AUTHOR, BOOK]
+    specs = {t.name: t for t in pool}
+
+    def plans(share: float | None) -> list[Any]:
+        cfg = SynthConfig()
+        cfg.situations.distractor_share = 1.0
+        cfg.situations.related_share = cfg.situations.parallel_share = 0.0
+        cfg.errors.turn_error_share = 0.0
+        if share is not None:
+            cfg.situations.offered_request_share = share
+        out = []
+        for seed in range(10):
+            cfg.seed = seed
+            out.append(build_plan(Chain(id="c", tools=["find_book_author"]), specs, pool, cfg))
+        return out
+
+    def called(plan: Any) -> set[str]:
+        return {c.tool for i in plan.items if isinstance(i, Act) and i.kind == "call" for c in i.calls}
+
+    before = plans(None)
+    assert [p.items for p in plans(0.0)] == [p.items for p in before]
+    assert all(called(p) == {"find_book_author"} for p in before)
+    for plan in plans(1.0):
+        # every tool offered beside the chain is asked for once, with its own values
+        assert called(plan) == {t.name for t in plan.tools}
+        assert len(plan.hidden_details) == len(plan.tools)

@@ -130,6 +130,23 @@ class SituationConfig:
             "as real users and benchmark questions say them; the call still carries the exact value."
         },
     )
+    offered_request_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Probability that each distractor tool of a record is also asked for, in a request of its "
+            "own at a random point of the conversation (values stated): the same tool list, another right "
+            "tool. More choices among tools per conversation, at a fraction of the tokens of a new one."
+        },
+    )
+    question_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of requests for a tool that answers (get, compute, find...) asked as a question "
+            "about its result ('What's the release year of Minecraft?', 'Who is the author of ...?') instead of "
+            "an imperative; declined requests are asked so too. Without them every wh-question in the data is "
+            "one no tool fits, and a small model learns to decline questions."
+        },
+    )
     value_vocabulary: str = field(
         default="basic",
         metadata={
@@ -249,10 +266,13 @@ class SynthConfig:
         data = to_dict(self)
         for key in ("concurrency", "timeout_s"):
             data.pop(key, None)
-        # The default vocabulary is left out so that configs written before the field keep their hash
-        # (and their finished runs).
+        # Defaults of fields added later are left out so that configs written before the
+        # fields keep their hash (and their finished runs).
         if data["situations"].get("value_vocabulary") == "basic":
             del data["situations"]["value_vocabulary"]
+        for share in ("question_share", "offered_request_share"):
+            if data["situations"].get(share) == 0.0:
+                del data["situations"][share]
         for agent in data["agents"].values():
             for key in (
                 "concurrency",
@@ -378,6 +398,8 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "rename_share",
         "related_share",
         "topic_question_share",
+        "question_share",
+        "offered_request_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

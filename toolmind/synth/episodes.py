@@ -308,10 +308,14 @@ class EpisodeBuilder:
             for n in other.function.parameters.get("required", [])
             if isinstance(props.get(n), dict)
         ]
+        text = None
+        if self.s.question_share > 0 and self.rng.random() < self.s.question_share:
+            # Asked as a question too, so that the form of a request never tells whether a tool fits.
+            text = ph.result_question(other, "", pairs, self.rng, ph.result_fields(record))
         return Episode(
             "no_tool",
             [],
-            request=ph.request(task, pairs, self.rng),
+            request=text or ph.request(task, pairs, self.rng),
             reply=ph.decline(task, self.rng),
             no_tool_kind="decline",
         )

@@ -329,6 +329,122 @@ def request(task: str, pairs: list[tuple[str, str]], rng: random.Random) -> str:
     )
 
 
+# Verbs of tools whose result answers a question ("get the weather" -> "What's the weather in Paris?").
+_ASKING_VERBS = frozenset(
+    [
+        "get",
+        "compute",
+        "list",
+        "search",
+        "find",
+        "look",
+        "check",
+        "convert",
+        "estimate",
+        "calculate",
+        "retrieve",
+        "suggest",
+        "rank",
+        "read",
+        "translate",
+        "give",
+        "fetch",
+        "show",
+        "predict",
+        "determine",
+        "count",
+        "measure",
+        "analyze",
+        "identify",
+        "recommend",
+    ]
+)
+# Output fields no user asks about: identifiers, bookkeeping, the currency of a price.
+_UNASKED = re.compile(r"(^|_)(id|ids|currency|url|at|timezone|status|success|ok|deleted|updated|created)$")
+_PERSON = frozenset(
+    [
+        "author",
+        "winner",
+        "president",
+        "owner",
+        "artist",
+        "director",
+        "composer",
+        "painter",
+        "inventor",
+        "founder",
+        "leader",
+        "champion",
+        "ceo",
+        "manager",
+        "captain",
+        "coach",
+        "host",
+        "singer",
+        "writer",
+        "creator",
+        "discoverer",
+    ]
+)
+
+
+def _asked_fields(tool: ToolSpec) -> list[tuple[str, dict[str, Any]]]:
+    """Top-level output fields of `tool` a user could ask for, those the description names first."""
+    props = (tool.returns or {}).get("properties") or {}
+    text = f"{tool.name} {tool.function.description or ''}".lower().replace("_", " ")
+    fields = [
+        (k, v)
+        for k, v in props.items()
+        if isinstance(v, dict) and not _UNASKED.search(k) and v.get("type") != "boolean"
+    ]
+    named = [f for f in fields if any(w in text for w in words(f[0]) if len(w) > 3)]
+    return named or fields
+
+
+def result_question(
+    tool: ToolSpec,
+    tail: str,
+    pairs: list[tuple[str, str]],
+    rng: random.Random,
+    avoid: frozenset[str] = frozenset(),
+) -> str | None:
+    """The request as a question about the tool's result ("What's the release year of ...?", "Who is
+    the author ...?"), as benchmark users often ask; None when the tool acts rather than answers, or
+    its result has no field to ask about that no tool in `avoid`'s fields also has.
+
+    Relevant requests said only as imperatives teach a small model "a wh-question means decline": the
+    no-tool questions of the data are all wh-questions.
+    """
+    verb = task_phrase(tool).split(" ", 1)[0]
+    if verb not in _ASKING_VERBS:
+        return None
+    fields = [(k, v) for k, v in _asked_fields(tool) if phrase(k) not in avoid]
+    if not fields:
+        return None
+    chosen = rng.sample(fields, 2 if len(fields) > 1 and rng.random() < 0.3 else 1)
+    what = " and ".join(f"the {phrase(k)}" for k, _ in chosen)
+    named = "for " + inline(pairs).removeprefix("with ") if pairs else ""
+    rest = "".join(f" {x}" for x in (tail, named) if x)
+    last = phrase(chosen[0][0]).split()[-1]
+    if len(chosen) == 1 and last in _PERSON:
+        return f"Who is {what}{rest}?"
+    plural = last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    many = len(chosen) > 1 or chosen[0][1].get("type") == "array" or plural
+    forms = [
+        f"What {'are' if many else 'is'} {what}{rest}?",
+        f"Tell me {what}{rest}.",
+        f"Do you know {what}{rest}?",
+    ]
+    if not many:
+        forms.append(f"What's {what}{rest}?")
+    return rng.choice(forms)
+
+
+def result_fields(tools: list[ToolSpec]) -> frozenset[str]:
+    """Phrases of every output field of `tools`: a question about one of them could mean any of them."""
+    return frozenset(phrase(k) for t in tools for k in ((t.returns or {}).get("properties") or {}))
+
+
 def parallel_request(tasks: list[tuple[str, list[tuple[str, str]]]], rng: random.Random) -> str:
     """Two or more independent requests in one message."""
     parts = [f"{mine(t)} {inline(p)}" if p else mine(t) for t, p in tasks]

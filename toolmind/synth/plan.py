@@ -55,6 +55,16 @@ def build_plan(
     rng.shuffle(record)
     if extra:
         b.tag("distractors")
+    if b.s.offered_request_share > 0:
+        # More requests over the same tool list, each for a different offered tool: the choice among
+        # tools is practised several times per conversation, and a decision costs ~150 tokens instead
+        # of a whole new tool list (~500). No draw at share 0: older recipes keep their output.
+        step = len(names)
+        for tool in extra:
+            if tool.name in specs and rng.random() < b.s.offered_request_share:
+                eps.insert(rng.randint(0, len(eps)), Episode("single", [b.planned_call(step, tool.name, {})]))
+                step += 1
+                b.tag("offered_request")
 
     singles = [ep for ep in eps if ep.kind == "single"]
     leak = rng.random() < b.e.hidden_leak_share
@@ -110,6 +120,14 @@ class _Script:
     ) -> tuple[str, list[tuple[str, str]]]:
         """The spoken task with the values said in natural phrases, and the (parameter, value) pairs
         still to be said by name."""
+        task, tail, named = self._said_parts(call, skip, relative)
+        return (f"{task} {tail}" if tail else task), named
+
+    def _said_parts(
+        self, call: PlannedCall, skip: str | None = None, relative: str | None = None
+    ) -> tuple[str, str, list[tuple[str, str]]]:
+        """`_said` in parts: the spoken task, the natural phrases of values ("in Houston for 3 days"),
+        and the pairs still to be said by name."""
         task = self._spoken(call.tool)  # drawn first: the draw order without natural phrases is unchanged
         props = self.b.specs[call.tool].function.parameters.get("properties", {})
         share = self.b.s.natural_share
@@ -136,15 +154,22 @@ class _Script:
                     of_parts.append(natural.of_phrase(param, shown))
                     continue
             named.append((param, shown))
-        tail = natural.join(fragments, of_parts)
-        return (f"{task} {tail}" if tail else task), named
+        return task, natural.join(fragments, of_parts), named
 
     def _ask_text(self, call: PlannedCall, skip: str | None = None, relative: str | None = None) -> str:
-        task, pairs = self._said(call, skip, relative)
+        task, tail, pairs = self._said_parts(call, skip, relative)
+        said = f"{task} {tail}" if tail else task
         if call.linked:
             source = phrase(next(iter(call.linked.values()))[1])
-            return ph.followup(task, source, pairs, self.rng)
-        return ph.request(task, pairs, self.rng)
+            return ph.followup(said, source, pairs, self.rng)
+        # No draw at share 0: recipes without questions keep their exact (seeded) output.
+        share = self.b.s.question_share
+        if share > 0 and self.rng.random() < share:
+            others = ph.result_fields([t for t in self.record if t.name != call.tool])
+            question = ph.result_question(self.b.specs[call.tool], tail, pairs, self.rng, others)
+            if question is not None:
+                return question
+        return ph.request(said, pairs, self.rng)
 
     def _call(self, calls: list[PlannedCall], **kw: Any) -> None:
         self.items.append(Act("call", calls, [c.call_id for c in calls], **kw))
