@@ -427,13 +427,17 @@ def result_question(
     rest = "".join(f" {x}" for x in (tail, named) if x)
     last = phrase(chosen[0][0]).split()[-1]
     if len(chosen) == 1 and last in _PERSON:
-        return f"Who is {what}{rest}?"
+        return f"Who {rng.choice(['is', 'was'])} {what}{rest}?"
     plural = last.endswith("s") and not last.endswith(("ss", "us", "is"))
     many = len(chosen) > 1 or chosen[0][1].get("type") == "array" or plural
+    # Past tense too: benchmark users ask "What was the population of ... in 1970?" of a lookup tool.
     forms = [
         f"What {'are' if many else 'is'} {what}{rest}?",
+        f"What {'were' if many else 'was'} {what}{rest}?",
         f"Tell me {what}{rest}.",
         f"Do you know {what}{rest}?",
+        f"Can you tell me {what}{rest}?",
+        f"I'd like to know {what}{rest}.",
     ]
     if not many:
         forms.append(f"What's {what}{rest}?")
