@@ -15,7 +15,7 @@ from toolmind.synth.config import load_config
 from toolmind.synth.plan import build_plan
 from toolmind.synth.runner import synthesize
 from toolmind.synth.validate import validate_call
-from toolmind.synth.values import say
+from toolmind.synth.values import say, words
 from toolmind.tools.pool import default_pool_domains, load_default_pool
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "synth" / "default.yaml"
@@ -136,10 +136,18 @@ def test_stated_values_are_copied_exactly(run: tuple[list[Trajectory], dict]) ->
             if m.role != "assistant" or not m.tool_calls or i in injected:
                 continue
             for call in m.tool_calls:
-                for value in call.function.parsed_arguments().values():
+                for name, value in call.function.parsed_arguments().items():
                     items = value if isinstance(value, list) else [value]
                     for item in items:
                         text = json.dumps(item) if isinstance(item, bool) else say(item)
+                        if isinstance(item, bool) and text not in seen and len(words(name)) > 1:
+                            # said in a natural phrase: "including the archived" for include_archived
+                            ws = words(name)
+                            text = (
+                                f"the {' '.join(ws[1:])}"
+                                if ws[-1] != "only"
+                                else f"({' '.join(ws[:-1])} only)"
+                            )
                         # a decimal rate is said as a percentage ("4.6%" for 0.046)
                         if isinstance(item, float) and 0 < item < 1 and f"{item * 100:.4g}%" in seen:
                             text = f"{item * 100:.4g}%"
