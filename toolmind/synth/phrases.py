@@ -410,7 +410,7 @@ def result_question(
 ) -> str | None:
     """The request as a question about the tool's result ("What's the release year of ...?", "Who is
     the author ...?"), as benchmark users often ask; None when the tool acts rather than answers, or
-    its result has no field to ask about that no tool in `avoid`'s fields also has.
+    when every field worth asking about is in `avoid` (fields another offered tool returns too).
 
     Relevant requests said only as imperatives teach a small model "a wh-question means decline": the
     no-tool questions of the data are all wh-questions.
