@@ -166,6 +166,15 @@ class SituationConfig:
     )
 
 
+# Situation fields added after recipes had finished runs, with the default that draws what was drawn
+# before: left out of the content hash at that default.
+_ADDED_LATER: dict[str, object] = {
+    "value_vocabulary": "basic",
+    "question_share": 0.0,
+    "offered_request_share": 0.0,
+}
+
+
 @dataclass
 class ErrorConfig:
     """Deliberate defects, so the filters have real work (scripted assistant/user only)."""
@@ -266,13 +275,10 @@ class SynthConfig:
         data = to_dict(self)
         for key in ("concurrency", "timeout_s"):
             data.pop(key, None)
-        # Defaults of fields added later are left out so that configs written before the
-        # fields keep their hash (and their finished runs).
-        if data["situations"].get("value_vocabulary") == "basic":
-            del data["situations"]["value_vocabulary"]
-        for share in ("question_share", "offered_request_share"):
-            if data["situations"].get(share) == 0.0:
-                del data["situations"][share]
+        # Configs written before a field existed keep their hash (and their finished runs).
+        for name, default in _ADDED_LATER.items():
+            if data["situations"].get(name) == default:
+                del data["situations"][name]
         for agent in data["agents"].values():
             for key in (
                 "concurrency",
