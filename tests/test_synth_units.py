@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from toolmind.schema import FunctionSpec, Message, ToolCall, ToolSpec
 from toolmind.synth.agents import extract_json
 from toolmind.synth.config import SynthConfig
-from toolmind.synth.phrases import task_phrase
+from toolmind.synth.phrases import mine, task_phrase
 from toolmind.synth.toolsim import find_field, simulate
 from toolmind.synth.validate import validate_call
 from toolmind.synth.values import coerce, sample_value, say
@@ -422,6 +423,28 @@ def test_a_description_listing_examples_samples_among_them() -> None:
     assert len({sample_value("city", one, rng) for _ in range(40)}) > 1
 
 
+def test_list_items_are_what_the_lists_description_says() -> None:
+    rng = random.Random(0)
+    to = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "To: Email addresses, e.g. ['a@x.com'].",
+    }
+    for _ in range(20):  # "to" alone reads as a destination: the description must win
+        assert all(re.fullmatch(r"[a-z]+\.[a-z]+@example\.com", v) for v in sample_value("to", to, rng))
+    labels = {"type": "array", "items": {"type": "string"}, "description": "Labels, e.g. ['bug', 'p1']."}
+    assert {v for _ in range(20) for v in sample_value("labels", labels, rng)} == {"bug", "p1"}
+    seats = {"type": "array", "items": {"type": "string"}, "description": "Seats, e.g. ['F7', 'F8']."}
+    assert all(re.fullmatch(r"[A-Z]\d", v) for v in sample_value("seat_numbers", seats, rng))
+    times = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Times of day, e.g. ['08:00', '20:00'].",
+    }
+    drawn = {v for _ in range(20) for v in sample_value("times", times, rng)}
+    assert len(drawn) > 2 and all(re.fullmatch(r"\d\d:\d\d", v) for v in drawn)  # times keep their wide pool
+
+
 def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
     from toolmind.synth.natural import fragment, join, of_phrase
 
@@ -755,3 +778,11 @@ def test_offered_request_share_asks_for_the_offered_tools_too() -> None:
         # every tool offered beside the chain is asked for once, with its own values
         assert called(plan) == {t.name for t in plan.tools}
         assert len(plan.hidden_details) == len(plan.tools)
+
+
+def test_mine_speaks_as_the_user_subject_and_object_alike() -> None:
+    assert mine("List the chat channels the user belongs to") == "List the chat channels I belong to"
+    assert mine("List the calendars the user can access") == "List the calendars I can access"
+    assert mine("Remind the user to take a medication") == "Remind me to take a medication"
+    assert mine("Enroll the user in a course") == "Enroll me in a course"
+    assert mine("cancel the user's order") == "cancel my order"

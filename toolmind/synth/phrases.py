@@ -304,8 +304,15 @@ def _cap(text: str) -> str:
 
 
 def mine(task: str) -> str:
-    """The task as the user says it: "list the user's orders" -> "list my orders"."""
-    return re.sub(r"\bthe user's\b", "my", re.sub(r"\bthe user\b(?!')", "me", task))
+    """The task as the user says it: "list the user's orders" -> "list my orders".
+
+    As a subject "the user" is "I", with the verb agreeing: "the channels the user belongs to" -> "the
+    channels I belong to", "the calendars the user can access" -> "the calendars I can access"."""
+    task = re.sub(r"\bthe user's\b", "my", task)
+    task = re.sub(r"\bthe user (can|could|will|would|should|may|might|must)\b", r"I \1", task)
+    task = re.sub(r"\bthe user is\b", "I am", re.sub(r"\bthe user has\b", "I have", task))
+    task = re.sub(r"\bthe user ([a-z]+[^s])s\b", r"I \1", task)
+    return re.sub(r"\bthe user\b", "me", task)
 
 
 def request(task: str, pairs: list[tuple[str, str]], rng: random.Random) -> str:

@@ -111,9 +111,12 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     ws = words(name)
     fmt = str(schema.get("format", ""))
     desc = str(schema.get("description", "")).lower()
-    example = re.search(r"e\.g\. '([^']+)'", str(schema.get("description", "")))
+    # "[" too: an array's item inherits the list's description, whose examples are a list ("e.g. ['F7', 'F8']").
+    example = re.search(r"e\.g\. \[?'([^']+)'", str(schema.get("description", "")))
     if example and _has(ws, "id", "code", "reference", "number", "pnr", "sku", "ids"):
         return _like(example.group(1), rng, vocab)
+    if fmt == "email" or _has(ws, "email") or "email address" in desc:
+        return f"{_slug(rng.choice(vocab.first))}.{_slug(rng.choice(vocab.last))}@example.com"
     listed = re.search(r"e\.g\. ((?:'[^']+'(?:, | or )?){3,})", str(schema.get("description", "")))
     if listed:  # a small open set shown by examples ("e.g. 'H2O', 'NaCl', 'CO2'"): one of them
         return rng.choice(re.findall(r"'([^']+)'", listed.group(1)))
@@ -137,8 +140,6 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return _date(rng)
     if fmt == "date-time" or _has(ws, "datetime", "timestamp"):
         return f"{_date(rng)}T{rng.randint(7, 20):02d}:{rng.choice(['00', '15', '30', '45'])}:00"
-    if fmt == "email" or _has(ws, "email"):
-        return f"{_slug(rng.choice(vocab.first))}.{_slug(rng.choice(vocab.last))}@example.com"
     if fmt in ("uri", "url") or _has(ws, "url", "link", "website"):
         return f"https://{rng.choice(vocab.words)}.example.com/{rng.choice(vocab.words)}"
     if _has(ws, "id", "code", "number", "reference", "sku", "token", "key") and not _has(ws, "zip", "postal"):
@@ -170,6 +171,11 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return rng.choice(UNITS["unit"])
     if _has(ws, "food", "dish", "meal", "recipe", "ingredient", "ingredients"):
         return rng.choice(vocab.foods)
+    # A list's own examples ("Labels, e.g. ['bug', 'p1']") once the kinds above (times, countries...) had
+    # their wider pools.
+    listed = re.search(r"e\.g\. \[((?:'[^']+'(?:, )?){2,})\]", str(schema.get("description", "")))
+    if listed:
+        return rng.choice(re.findall(r"'([^']+)'", listed.group(1)))
     if (
         "name" in ws
         and len(ws) > 1
@@ -357,7 +363,9 @@ def sample_value(
     if t == "array":
         raw = schema.get("items")
         items: dict[str, Any] = raw if isinstance(raw, dict) else {"type": "string"}
-        if norm_type(items) == "object" and not items.get("properties") and "description" not in items:
+        # Items rarely carry their own description; the list's ("To: Email addresses, e.g. [...]") says
+        # what each item is, so an item inherits it (without it, "to" read as a place gave cities).
+        if "description" not in items and (norm_type(items) != "object" or not items.get("properties")):
             items = {**items, "description": str(schema.get("description", ""))}
         singular = re.sub(r"s$", "", name)
         n = (rng.randint(2, 5) if vocab.is_wide else rng.randint(2, 3)) if depth == 0 else 1
