@@ -471,6 +471,11 @@ def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
     assert fragment("team_name", "Liverpool F.C.", "Liverpool F.C.", rng) == "for the team 'Liverpool F.C.'"
     assert fragment("order_state", "shipped", "shipped", rng) is None
     assert fragment("base", 10, "10", rng) is None  # left to of_phrase
+    # A bound is no count of results: "max_price" once read "(at most 244.8 results)".
+    assert fragment("max_price", 244.8, "$244.8", rng) == "for at most $244.8"
+    assert fragment("max_stops", 2, "2", rng) == "with at most 2 stops"
+    assert fragment("limit", 8, "8", rng) in {"(at most 8 results)", "(top 8)"}
+    assert fragment("full_name", "Jonas Rossi", "Jonas Rossi", rng) == "for Jonas Rossi"
     tail = join(["in Houston"], [of_phrase("width", "20"), of_phrase("interest rate", "4%")])
     assert tail == "in Houston with a width of 20 and an interest rate of 4%"
 
@@ -786,3 +791,12 @@ def test_mine_speaks_as_the_user_subject_and_object_alike() -> None:
     assert mine("Remind the user to take a medication") == "Remind me to take a medication"
     assert mine("Enroll the user in a course") == "Enroll me in a course"
     assert mine("cancel the user's order") == "cancel my order"
+
+
+def test_parameters_are_named_in_one_clause_with_their_unit() -> None:
+    from toolmind.synth.phrases import param_phrase
+
+    described = {"description": "Number of units. Defaults to 1."}  # two clauses: never the name
+    assert {param_phrase("quantity", described, random.Random(i)) for i in range(30)} == {"quantity"}
+    assert param_phrase("weight_kg", {}, random.Random(0)) == "weight in kg"
+    assert param_phrase("check_in_date", {}, random.Random(0)) == "check in date"

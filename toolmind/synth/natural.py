@@ -59,15 +59,31 @@ def _string(ws: list[str], value: str, rng: random.Random) -> str | None:
         )
     if ws[-1] in ("query", "keyword", "keywords", "term"):
         return f"for '{value}'"
+    if ws[-1] == "name" and ws[:-1] in (
+        ["full"],
+        ["first"],
+        ["last"],
+        ["customer"],
+        ["guest"],
+        ["passenger"],
+    ):
+        return f"for {value}"  # a person: "for Jonas Rossi", not "for the full 'Jonas Rossi'"
     if ws[-1] in ("name", "title") and len(ws) > 1 and "@" not in value:
         return f"for the {' '.join(ws[:-1])} '{value}'"
     return None
 
 
 def _number(ws: list[str], value: float, shown: str, rng: random.Random) -> str | None:
+    # A bound on something else ("max_price", "max_stops", "salary_max") is no count of results.
+    bound = [w for w in ws if w not in ("max", "min")]
+    if len(bound) < len(ws) and bound:
+        word = "at most" if "max" in ws else "at least"
+        if shown[:1].isdigit() and shown.replace(".", "").isdigit():  # a bare number: name what it counts
+            return f"with {word} {shown} {' '.join(bound)}"
+        return f"for {word} {shown}"  # "$250", "30 minutes": the unit says what it bounds
     if shown.endswith(_TIME_UNITS):
         return rng.choice([f"for {shown}", f"over the next {shown}", f"for the next {shown}"])
-    if ws[0] in _COUNT or ws[-1] in _COUNT or ws[:2] == ["num", "results"]:
+    if isinstance(value, int) and (ws[0] in _COUNT or ws[-1] in _COUNT or ws[:2] == ["num", "results"]):
         return rng.choice([f"(at most {say(value)} results)", f"(top {say(value)})"])
     return None
 

@@ -254,11 +254,37 @@ def say_value(name: str, value: Any, schema: dict[str, Any]) -> str:
 def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     """How the user names a parameter: its name in words, sometimes its short description."""
     desc = str(schema.get("description", "")).strip().rstrip(".")
-    plain = not any(c in desc for c in ",:;()'")
+    plain = not any(c in desc for c in ",:;()'.")  # one clause: "Number of units. Defaults to 1" is two
     if desc and rng.random() < 0.3 and len(desc.split()) <= 6 and "e.g" not in desc and plain:
         desc = re.sub(r"^(the|a|an) ", "", desc, flags=re.IGNORECASE)
         return desc[0].lower() + desc[1:]
-    return phrase(name)
+    ws = phrase(name).split()
+    if len(ws) > 1 and ws[-1] in _UNIT_SUFFIXES:  # "weight_kg": "the weight in kg", not "the weight kg"
+        return " ".join(ws[:-1]) + " in " + ws[-1]
+    return " ".join(ws) or name
+
+
+_UNIT_SUFFIXES = frozenset(
+    {
+        "kg",
+        "g",
+        "lb",
+        "lbs",
+        "km",
+        "m",
+        "cm",
+        "mm",
+        "mi",
+        "ft",
+        "usd",
+        "eur",
+        "ms",
+        "sec",
+        "hz",
+        "kwh",
+        "celsius",
+    }
+)
 
 
 # -- requests ---------------------------------------------------------------------------------------
