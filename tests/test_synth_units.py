@@ -392,6 +392,9 @@ def test_topic_question_is_about_an_offered_tool_and_makes_no_call() -> None:
     assert offtopic.subject("hotels.get_hotel_reviews") == "hotel reviews"
     assert offtopic.subject("calculatePercentageChange") == "percentage change"
     assert offtopic.subject("get") is None
+    assert offtopic.subject("assign_task") == "task"  # "the history of assign task" before
+    assert offtopic.subject("reply_to_email") == "email"
+    assert offtopic.subject("compute_break_even_point") == "break even point"  # a noun here
     q, reasoning, content = offtopic.topic_question(
         "hotel reviews", "get_hotel_reviews", "get reviews", random.Random(0)
     )

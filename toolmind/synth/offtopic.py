@@ -116,6 +116,59 @@ _VERBS = frozenset(
         "recommend",
         "count",
         "detect",
+        "select",
+        "modify",
+        "invite",
+        "respond",
+        "reply",
+        "forward",
+        "merge",
+        "import",
+        "download",
+        "append",
+        "restore",
+        "read",
+        "freeze",
+        "dispute",
+        "refund",
+        "view",
+        "exchange",
+        "redirect",
+        "refill",
+        "buy",
+        "follow",
+        "play",
+        "define",
+        "transcribe",
+        "enroll",
+        "renew",
+        "checkout",
+        "assign",
+        "approve",
+        "attach",
+        "dispatch",
+        "publish",
+        "escalate",
+        "close",
+        "open",
+        "split",
+        "verify",
+        "balance",
+        "show",
+        "display",
+        "look",
+        "reverse",
+        "autocomplete",
+        "purchase",
+        "evaluate",
+        "factorize",
+        "shorten",
+        "describe",
+        "interpret",
+        "rank",
+        "build",
+        "explain",
+        "adjust",
     ]
 )
 
@@ -134,7 +187,8 @@ _TOPIC_QUESTIONS = (
 def subject(tool_name: str) -> str | None:
     """The tool's subject in words, without the namespace and the leading verb; None if nothing is left."""
     ws = words(tool_name.rpartition(".")[2])
-    while ws and ws[0] in _VERBS:
+    # Verbs and the prepositions after them: "reply_to_email" -> "email", not "reply to email".
+    while ws and (ws[0] in _VERBS or ws[0] in ("to", "for", "from", "in", "on", "of")):
         ws = ws[1:]
     return " ".join(ws) if ws else None
 
