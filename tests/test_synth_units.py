@@ -479,6 +479,9 @@ def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
     assert fragment("max_stops", 2, "2", rng) == "with at most 2 stops"
     assert fragment("limit", 8, "8", rng) in {"(at most 8 results)", "(top 8)"}
     assert fragment("full_name", "Jonas Rossi", "Jonas Rossi", rng) == "for Jonas Rossi"
+    assert fragment("year", 1970, "1970", rng) in {"in 1970", "for 1970", "in the year 1970"}
+    assert fragment("start_year", 1960, "1960", rng) == "from 1960"
+    assert fragment("end_year", 2000, "2000", rng) in {"to 2000", "until 2000"}
     tail = join(["in Houston"], [of_phrase("width", "20"), of_phrase("interest rate", "4%")])
     assert tail == "in Houston with a width of 20 and an interest rate of 4%"
 

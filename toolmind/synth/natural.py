@@ -81,6 +81,13 @@ def _number(ws: list[str], value: float, shown: str, rng: random.Random) -> str 
         if shown[:1].isdigit() and shown.replace(".", "").isdigit():  # a bare number: name what it counts
             return f"with {word} {shown} {' '.join(bound)}"
         return f"for {word} {shown}"  # "$250", "30 minutes": the unit says what it bounds
+    if ws[-1] == "year" and isinstance(value, int) and shown == str(value):  # not "a year of 1970"
+        if ws[0] in _START:
+            return f"from {shown}"
+        if ws[0] in _END:
+            return rng.choice([f"to {shown}", f"until {shown}"])
+        if len(ws) == 1:
+            return rng.choice([f"in {shown}", f"for {shown}", f"in the year {shown}"])
     if shown.endswith(_TIME_UNITS):
         return rng.choice([f"for {shown}", f"over the next {shown}", f"for the next {shown}"])
     if isinstance(value, int) and (ws[0] in _COUNT or ws[-1] in _COUNT or ws[:2] == ["num", "results"]):
