@@ -477,6 +477,8 @@ def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
     # A bound is no count of results: "max_price" once read "(at most 244.8 results)".
     assert fragment("max_price", 244.8, "$244.8", rng) == "for at most $244.8"
     assert fragment("max_stops", 2, "2", rng) == "with at most 2 stops"
+    assert fragment("min_bedrooms", 3, "3", rng) == "with at least 3 bedrooms"
+    assert not (fragment("duration_min", 30, "30", rng) or "").startswith("with at least")
     assert fragment("limit", 8, "8", rng) in {"(at most 8 results)", "(top 8)"}
     assert fragment("full_name", "Jonas Rossi", "Jonas Rossi", rng) == "for Jonas Rossi"
     assert fragment("year", 1970, "1970", rng) in {"in 1970", "for 1970", "in the year 1970"}

@@ -74,9 +74,10 @@ def _string(ws: list[str], value: str, rng: random.Random) -> str | None:
 
 
 def _number(ws: list[str], value: float, shown: str, rng: random.Random) -> str | None:
-    # A bound on something else ("max_price", "max_stops", "salary_max") is no count of results.
+    # A bound on something else ("max_price", "max_stops", "salary_max") is no count of results. A trailing
+    # "min" is no bound: "duration_min" is minutes.
     bound = [w for w in ws if w not in ("max", "min")]
-    if len(bound) < len(ws) and bound:
+    if len(bound) < len(ws) and bound and ws[-1] != "min":
         word = "at most" if "max" in ws else "at least"
         if shown[:1].isdigit() and shown.replace(".", "").isdigit():  # a bare number: name what it counts
             return f"with {word} {shown} {' '.join(bound)}"
