@@ -21,6 +21,7 @@ _FROM = {"from", "origin", "source", "departure"}
 _TO = {"to", "destination", "target", "arrival"}
 _START = {"start", "begin", "from", "since", "check"}  # "check in date" starts a stay
 _END = {"end", "until", "through"}
+_PERSON = {"full", "first", "last", "customer", "guest", "passenger"}  # "<_PERSON>_name" names a person
 _INCLUDE = {"include", "with", "show", "add", "return"}
 _COUNT = {"limit", "max", "top", "results"}
 _TIME_UNITS = ("days", "years", "hours", "months", "weeks", "minutes", "nights")
@@ -59,14 +60,7 @@ def _string(ws: list[str], value: str, rng: random.Random) -> str | None:
         )
     if ws[-1] in ("query", "keyword", "keywords", "term"):
         return f"for '{value}'"
-    if ws[-1] == "name" and ws[:-1] in (
-        ["full"],
-        ["first"],
-        ["last"],
-        ["customer"],
-        ["guest"],
-        ["passenger"],
-    ):
+    if len(ws) == 2 and ws[1] == "name" and ws[0] in _PERSON:
         return f"for {value}"  # a person: "for Jonas Rossi", not "for the full 'Jonas Rossi'"
     if ws[-1] in ("name", "title") and len(ws) > 1 and "@" not in value:
         return f"for the {' '.join(ws[:-1])} '{value}'"

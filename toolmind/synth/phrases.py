@@ -258,12 +258,14 @@ def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
     if desc and rng.random() < 0.3 and len(desc.split()) <= 6 and "e.g" not in desc and plain:
         desc = re.sub(r"^(the|a|an) ", "", desc, flags=re.IGNORECASE)
         return desc[0].lower() + desc[1:]
-    ws = phrase(name).split()
+    ws = words(name)
     if len(ws) > 1 and ws[-1] in _UNIT_SUFFIXES:  # "weight_kg": "the weight in kg", not "the weight kg"
         return " ".join(ws[:-1]) + " in " + ws[-1]
-    return " ".join(ws) or name
+    return phrase(name)
 
 
+# Abbreviated units that end parameter names (a subset of _UNITS' keys and a few more): "weight in kg".
+# Not _UNITS itself: its plain words end counts too ("num_nights" is no "num in nights").
 _UNIT_SUFFIXES = frozenset(
     {
         "kg",

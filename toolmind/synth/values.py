@@ -110,14 +110,15 @@ def _like(example: str, rng: random.Random, vocab: Vocabulary = BASIC) -> str:
 def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> str:
     ws = words(name)
     fmt = str(schema.get("format", ""))
-    desc = str(schema.get("description", "")).lower()
+    raw_desc = str(schema.get("description", ""))
+    desc = raw_desc.lower()
     # "[" too: an array's item inherits the list's description, whose examples are a list ("e.g. ['F7', 'F8']").
-    example = re.search(r"e\.g\. \[?'([^']+)'", str(schema.get("description", "")))
+    example = re.search(r"e\.g\. \[?'([^']+)'", raw_desc)
     if example and _has(ws, "id", "code", "reference", "number", "pnr", "sku", "ids"):
         return _like(example.group(1), rng, vocab)
     if fmt == "email" or _has(ws, "email") or "email address" in desc:
         return f"{_slug(rng.choice(vocab.first))}.{_slug(rng.choice(vocab.last))}@example.com"
-    listed = re.search(r"e\.g\. ((?:'[^']+'(?:, | or )?){3,})", str(schema.get("description", "")))
+    listed = re.search(r"e\.g\. ((?:'[^']+'(?:, | or )?){3,})", raw_desc)
     if listed:  # a small open set shown by examples ("e.g. 'H2O', 'NaCl', 'CO2'"): one of them
         return rng.choice(re.findall(r"'([^']+)'", listed.group(1)))
     if "iso 3166" in desc:
@@ -173,7 +174,7 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return rng.choice(vocab.foods)
     # A list's own examples ("Labels, e.g. ['bug', 'p1']") once the kinds above (times, countries...) had
     # their wider pools.
-    listed = re.search(r"e\.g\. \[((?:'[^']+'(?:, )?){2,})\]", str(schema.get("description", "")))
+    listed = re.search(r"e\.g\. \[((?:'[^']+'(?:, )?){2,})\]", raw_desc)
     if listed:
         return rng.choice(re.findall(r"'([^']+)'", listed.group(1)))
     if (
