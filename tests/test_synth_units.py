@@ -189,12 +189,26 @@ def test_numbers_said_with_units_where_the_name_implies_one() -> None:
 
     rng = random.Random(0)
     assert with_unit("duration_years", 5, {}, rng, 1.0) == "5 years"
-    assert with_unit("bag_weight_kg", 28.5, {}, rng, 1.0) == "28.5 kg"
+    assert with_unit("bag_weight_kg", 28.5, {}, rng, 1.0) in ("28.5 kg", "28.5kg")
     assert with_unit("price", 120, {}, rng, 1.0) == "$120"
     assert with_unit("price", 120, {"currency": "EUR"}, rng, 1.0) is None  # "$" would contradict EUR
     assert with_unit("guests", 4, {}, rng, 1.0) is None
     assert with_unit("duration_years", "5", {}, rng, 1.0) is None
     assert with_unit("duration_years", 5, {}, rng, 0.0) is None
+
+
+def test_metric_abbreviations_are_sometimes_glued_to_the_number() -> None:
+    """BFCL writes "6cm", "5kg", "3m" as often as "6 cm": a model that only saw the spaced form copies the
+    glued one into the call unquoted ({"base": 6cm}), which no longer parses. Words stay spaced."""
+    from toolmind.synth.phrases import with_unit
+
+    rng = random.Random(0)
+    kg = {with_unit("bag_weight_kg", 28.5, {}, rng, 1.0) for _ in range(50)}
+    assert kg == {"28.5 kg", "28.5kg"}
+    metres = {with_unit("height_m", 20, {}, rng, 1.0) for _ in range(50)}
+    assert metres == {"20 m", "20m"}
+    assert {with_unit("duration_years", 5, {}, rng, 1.0) for _ in range(20)} == {"5 years"}
+    assert {with_unit("resistance_ohm", 220, {}, rng, 1.0) for _ in range(20)} == {"220 ohms"}
 
 
 def test_numbers_said_with_the_unit_the_description_states() -> None:
@@ -208,11 +222,14 @@ def test_numbers_said_with_the_unit_the_description_states() -> None:
         return with_unit(name, value, stated or {}, rng, 1.0, {"type": "number", "description": desc})
 
     assert said("duration", 72, "Duration of the forecast in hours.") == "72 hours"
-    assert said("mass", 12.5, "Mass in kilograms, e.g. 12.5.") == "12.5 kg"
+    assert said("mass", 12.5, "Mass in kilograms, e.g. 12.5.") in ("12.5 kg", "12.5kg")
     assert said("molarity", 0.1, "Concentration in moles per litre, e.g. 0.1.") == "0.1 mol/L"
     assert said("present_value", 1000, "Present value in major currency units, e.g. 1000.") == "$1000"
     assert said("present_value", 1000, "Present value in major currency units.", {"currency": "EUR"}) is None
     assert said("latitude", 40.7, "Latitude in decimal degrees (-90 to 90).") is None  # no unit people say
+    speed = said("velocity", 9.8, "Speed in metres per second, e.g. 9.8.")
+    assert speed in ("9.8 m/s", "9.8m/s")  # a speed, not "9.8 meters"
+    assert said("voltage", 12, "Voltage in volts, e.g. 12.") in ("12 V", "12V")
     assert said("width", 3, "Length in the unit of your choice.") is None
     assert said("guests", 4, "Number of guests.") is None
 
