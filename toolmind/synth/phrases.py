@@ -141,7 +141,8 @@ _UNITS = {
     "hz": "{} Hz",
     "calories": "{} calories",
     "kcal": "{} kcal",
-    # The science parameters of pool part D: "height_m", "voltage_v", "velocity_mps", ...
+    # The science parameters of pool part D: "height_m", "voltage_v", "velocity_mps", ... Single letters
+    # are safe here because only numbers get a unit, and no numeric name in the pool ends so otherwise.
     "m": "{} m",
     "mps": "{} m/s",
     "mps2": "{} m/s²",
@@ -169,7 +170,7 @@ _DESC_UNITS = {
     "degrees fahrenheit": "{} °F",
     "moles per litre": "{} mol/L",
     "moles per liter": "{} mol/L",
-    "metres per second": "{} m/s",  # before "metres": a speed is not a length
+    "metres per second": "{} m/s",  # the pattern tries longer phrases first: a speed, not "9.8 meters"
     "meters per second": "{} m/s",
     "volts": "{} V",
     "ohms": "{} ohms",
