@@ -825,3 +825,9 @@ def test_parameters_are_named_in_one_clause_with_their_unit() -> None:
     assert {param_phrase("quantity", described, random.Random(i)) for i in range(30)} == {"quantity"}
     assert param_phrase("weight_kg", {}, random.Random(0)) == "weight in kg"
     assert param_phrase("check_in_date", {}, random.Random(0)) == "check in date"
+    number = {"type": "number"}
+    assert param_phrase("voltage_v", number, random.Random(0)) == "voltage in V"
+    assert param_phrase("velocity_mps", number, random.Random(0)) == "velocity in m/s"
+    assert param_phrase("temperature_c", number, random.Random(0)) == "temperature in °C"
+    # A single letter ends a string's name for other reasons.
+    assert param_phrase("vitamin_c", {"type": "string"}, random.Random(0)) == "vitamin c"

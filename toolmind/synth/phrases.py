@@ -285,34 +285,45 @@ def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
         desc = re.sub(r"^(the|a|an) ", "", desc, flags=re.IGNORECASE)
         return desc[0].lower() + desc[1:]
     ws = words(name)
-    if len(ws) > 1 and ws[-1] in _UNIT_SUFFIXES:  # "weight_kg": "the weight in kg", not "the weight kg"
-        return " ".join(ws[:-1]) + " in " + ws[-1]
+    unit = _UNIT_SUFFIXES.get(ws[-1]) if len(ws) > 1 else None
+    # A single letter is a unit only on a number: "vitamin_c" or "plan_b" as a string is no "in °C".
+    if unit and (len(ws[-1]) > 1 or schema.get("type") in ("number", "integer")):
+        return " ".join(ws[:-1]) + " in " + unit  # "weight_kg": "the weight in kg", not "the weight kg"
     return phrase(name)
 
 
-# Abbreviated units that end parameter names (a subset of _UNITS' keys and a few more): "weight in kg".
-# Not _UNITS itself: its plain words end counts too ("num_nights" is no "num in nights").
-_UNIT_SUFFIXES = frozenset(
-    {
-        "kg",
-        "g",
-        "lb",
-        "lbs",
-        "km",
-        "m",
-        "cm",
-        "mm",
-        "mi",
-        "ft",
-        "usd",
-        "eur",
-        "ms",
-        "sec",
-        "hz",
-        "kwh",
-        "celsius",
-    }
-)
+# Abbreviated units that end parameter names, as they are written after "in": "weight_kg" is "the weight
+# in kg", "voltage_v" "the voltage in V", "velocity_mps" "the velocity in m/s". Not _UNITS itself: its
+# plain words end counts too ("num_nights" is no "num in nights").
+_UNIT_SUFFIXES = {
+    "kg": "kg",
+    "g": "g",
+    "lb": "lb",
+    "lbs": "lbs",
+    "km": "km",
+    "m": "m",
+    "cm": "cm",
+    "mm": "mm",
+    "nm": "nm",
+    "mi": "mi",
+    "ft": "ft",
+    "usd": "USD",
+    "eur": "EUR",
+    "ms": "ms",
+    "sec": "sec",
+    "hz": "Hz",
+    "kw": "kW",
+    "kwh": "kWh",
+    "celsius": "Celsius",
+    "c": "°C",
+    "v": "V",
+    "l": "L",
+    "ohm": "ohms",
+    "mps": "m/s",
+    "mps2": "m/s²",
+    "gmol": "g/mol",
+    "sqm": "square meters",
+}
 
 
 # -- requests ---------------------------------------------------------------------------------------

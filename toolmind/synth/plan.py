@@ -230,7 +230,9 @@ class _Script:
             self.defects.append("hidden_detail_leak")
             self._call([c])
         elif ep.missing:
-            p = ph.param_phrase(ep.missing, {}, rng)
+            # Its type only: the missing value is asked for by name, never by its description.
+            kind = self.b.specs[c.tool].function.parameters.get("properties", {}).get(ep.missing, {})
+            p = ph.param_phrase(ep.missing, {"type": kind.get("type")}, rng)
             reasoning, content = ph.ask(ph.task_phrase(self.b.specs[c.tool]), p, rng)
             self.items.append(Act("ask", reasoning=reasoning, content=content))
             self.items.append(Line(ph.supply(p, say(c.stated[ep.missing]), rng)))
