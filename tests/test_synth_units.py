@@ -831,3 +831,14 @@ def test_parameters_are_named_in_one_clause_with_their_unit() -> None:
     assert param_phrase("temperature_c", number, random.Random(0)) == "temperature in °C"
     # A single letter ends a string's name for other reasons.
     assert param_phrase("vitamin_c", {"type": "string"}, random.Random(0)) == "vitamin c"
+    # The value says the unit already: "a mass of 5 kg", not "a mass in kg of 5 kg".
+    assert param_phrase("mass_kg", number, random.Random(0), unit_said=True) == "mass"
+    assert param_phrase("area_sqm", number, random.Random(0), unit_said=True) == "area"
+
+
+def test_result_fields_are_named_without_their_unit() -> None:
+    from toolmind.synth.phrases import field_phrase
+
+    assert field_phrase("energy_j", {"type": "number"}) == "energy"
+    assert field_phrase("pressure_kpa", {"type": "number"}) == "pressure"
+    assert field_phrase("order_id", {"type": "string"}) == "order id"

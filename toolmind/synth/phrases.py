@@ -277,19 +277,35 @@ def say_value(name: str, value: Any, schema: dict[str, Any]) -> str:
     return f"{value * 100:.4g}%" if _decimal_rate(name, value, schema) else say(value)
 
 
-def param_phrase(name: str, schema: dict[str, Any], rng: random.Random) -> str:
-    """How the user names a parameter: its name in words, sometimes its short description."""
+def param_phrase(name: str, schema: dict[str, Any], rng: random.Random, *, unit_said: bool = False) -> str:
+    """How the user names a parameter: its name in words, sometimes its short description. A unit that
+    ends the name is said after "in" ("the voltage in V"), or not at all when the value already says it
+    (`unit_said`: "a mass of 5 kg", not "a mass in kg of 5 kg")."""
     desc = str(schema.get("description", "")).strip().rstrip(".")
     plain = not any(c in desc for c in ",:;()'.")  # one clause: "Number of units. Defaults to 1" is two
     if desc and rng.random() < 0.3 and len(desc.split()) <= 6 and "e.g" not in desc and plain:
         desc = re.sub(r"^(the|a|an) ", "", desc, flags=re.IGNORECASE)
         return desc[0].lower() + desc[1:]
+    split = unit_suffix(name, schema)
+    if split:  # "weight_kg": "the weight in kg", not "the weight kg"
+        return split[0] if unit_said else f"{split[0]} in {split[1]}"
+    return phrase(name)
+
+
+def unit_suffix(name: str, schema: dict[str, Any]) -> tuple[str, str] | None:
+    """("voltage", "V") for "voltage_v": a name's words before a unit that ends it, and the unit."""
     ws = words(name)
     unit = _UNIT_SUFFIXES.get(ws[-1]) if len(ws) > 1 else None
     # A single letter is a unit only on a number: "vitamin_c" or "plan_b" as a string is no "in °C".
     if unit and (len(ws[-1]) > 1 or schema.get("type") in ("number", "integer")):
-        return " ".join(ws[:-1]) + " in " + unit  # "weight_kg": "the weight in kg", not "the weight kg"
-    return phrase(name)
+        return " ".join(ws[:-1]), unit
+    return None
+
+
+def field_phrase(name: str, schema: dict[str, Any]) -> str:
+    """A result field as a question names it: "the energy", not "the energy j" ("energy_j")."""
+    split = unit_suffix(name, schema)
+    return split[0] if split else phrase(name)
 
 
 # Abbreviated units that end parameter names, as they are written after "in": "weight_kg" is "the weight
@@ -316,6 +332,14 @@ _UNIT_SUFFIXES = {
     "kwh": "kWh",
     "celsius": "Celsius",
     "c": "°C",
+    "s": "seconds",
+    "deg": "degrees",
+    "j": "J",
+    "n": "N",
+    "w": "W",
+    "kpa": "kPa",
+    "jkgk": "J/(kg·K)",
+    "au": "AU",
     "v": "V",
     "l": "L",
     "ohm": "ohms",
@@ -494,10 +518,10 @@ def result_question(
     if not fields:
         return None
     chosen = rng.sample(fields, 2 if len(fields) > 1 and rng.random() < 0.3 else 1)
-    what = " and ".join(f"the {phrase(k)}" for k, _ in chosen)
+    what = " and ".join(f"the {field_phrase(k, v)}" for k, v in chosen)
     named = "for " + inline(pairs).removeprefix("with ") if pairs else ""
     rest = "".join(f" {x}" for x in (tail, named) if x)
-    last = phrase(chosen[0][0]).split()[-1]
+    last = field_phrase(*chosen[0]).split()[-1]
     if len(chosen) == 1 and last in _PERSON:
         return f"Who {rng.choice(['is', 'was'])} {what}{rest}?"
     plural = last.endswith("s") and not last.endswith(("ss", "us", "is"))

@@ -142,7 +142,7 @@ class _Script:
             else:
                 unit = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share, schema)
                 shown = unit or say(value)
-            param = ph.param_phrase(name, schema, self.rng)
+            param = ph.param_phrase(name, schema, self.rng, unit_said=unit is not None)
             if unit and len(param.split()) > 1 and param.split()[-1] == unit.split()[-1]:
                 param = param.rsplit(" ", 1)[0]  # "the term 8 years", not "the term years 8 years"
             if share > 0 and self.rng.random() < share:
@@ -160,7 +160,11 @@ class _Script:
         task, tail, pairs = self._said_parts(call, skip, relative)
         said = f"{task} {tail}" if tail else task
         if call.linked:
-            source = phrase(next(iter(call.linked.values()))[1])
+            # The field is said as its result: "the energy", not "the energy j". It feeds `param`, so it
+            # has the param's type (what a single-letter unit needs).
+            param, (_, field_name) = next(iter(call.linked.items()))
+            props = self.b.specs[call.tool].function.parameters.get("properties", {})
+            source = ph.field_phrase(field_name, props.get(param, {}))
             return ph.followup(said, source, pairs, self.rng)
         # No draw at share 0: recipes without questions keep their exact (seeded) output.
         share = self.b.s.question_share
@@ -211,7 +215,9 @@ class _Script:
             text = ph.parallel_request(parts, rng)
         elif ep.kind == "multi":
             nxt = ep.calls[1]
-            source = phrase(next(src for src in nxt.linked.values() if src[0] == c.step)[1])
+            param, field_name = next((p, src[1]) for p, src in nxt.linked.items() if src[0] == c.step)
+            props = self.b.specs[nxt.tool].function.parameters.get("properties", {})
+            source = ph.field_phrase(field_name, props.get(param, {}))
             first_text = self._ask_text(c)
             task, pairs = self._said(nxt)
             text = ph.then_request(first_text, task, source, pairs, rng)
