@@ -7,10 +7,18 @@ and prints correct/total per category, the failure kinds that move, and the trai
     rm -rf runs/demo && .venv/bin/toolmind pipeline --config recipes/pipelines/demo.yaml   # the data, once
     .venv/bin/python benchmarks/demo_compute.py --device cuda --runs demo,x9                 # ~7 min on an H200
 
+A GPU machine without the scorer environment (offline: the scorer installs bfcl-eval into `.venv-bfcl`)
+trains and generates only; copy `--out` back and score there:
+
+    python benchmarks/demo_compute.py --device cuda --runs demo,x9 --phase generate   # on the GPU machine
+    python benchmarks/demo_compute.py --runs demo,x9 --phase score                    # here, no model needed
+
 Budgets (`--runs`): `demo` is the recipe as it is (150 steps, the top 20 layers); `x3` one epoch of all 30
-layers (451 steps, ~3x the demo's compute); `x9` three epochs of all layers (1353 steps, ~9x). On the
-2-core CPU `demo` takes ~10 min of training and `x9` ~90 min, so run the larger ones on a GPU
-(`--device cuda`: bf16 autocast with fp32 master weights, as on the CPU).
+layers (one step per training conversation, batch 1: 451 steps on the demo's 451, ~3x the demo's
+compute); `x9` three epochs of all layers (1353 steps there, ~9x). The steps follow the data's size, so
+the budgets keep their meaning on other data. On the 2-core CPU `demo` takes ~10 min of training and
+`x9` ~90 min, so run the larger ones on a GPU (`--device cuda`: bf16 autocast with fp32 master weights,
+as on the CPU).
 """
 
 from __future__ import annotations
@@ -23,10 +31,11 @@ import time
 from pathlib import Path
 
 RECIPE = "recipes/SmolLM2-135M/sft/config_demo.yaml"
-BUDGETS: dict[str, dict[str, str]] = {
-    "demo": {},
-    "x3": {"max_steps": "451", "train_top_layers": "None"},
-    "x9": {"max_steps": "1353", "train_top_layers": "None"},
+# Budget -> (epochs over the training conversations, or None for the recipe's own steps; recipe overrides).
+BUDGETS: dict[str, tuple[int | None, dict[str, str]]] = {
+    "demo": (None, {}),
+    "x3": (1, {"train_top_layers": "None"}),
+    "x9": (3, {"train_top_layers": "None"}),
 }
 CATEGORIES = "simple_python,multiple,irrelevance"
 # The failure kinds that separate "learns the arguments" from "learns when to call" (see recipes/README.md).
@@ -52,47 +61,89 @@ def main() -> None:
     ap.add_argument("--runs", default="demo,x9", help=f"comma-separated, of {', '.join(BUDGETS)}")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--batch-size", type=int, default=64, help="BFCL generation batch (16 on a CPU)")
+    ap.add_argument(
+        "--phase",
+        choices=["all", "generate", "score"],
+        default="all",
+        help="all: train, generate, score; generate: train and generate only (no scorer needed); "
+        "score: score what `generate` left in --out (no training, no model)",
+    )
     ap.add_argument("--steps", type=int, help="smoke test: this many steps for every budget")
     ap.add_argument("--sample", type=int, help="smoke test: a seeded sample of N per category")
     args = ap.parse_args()
 
     cli = [sys.executable, "-m", "toolmind.cli"]
+    names = args.runs.split(",")
+    unknown = [name for name in names if name not in BUDGETS]
+    if unknown:
+        ap.error(f"--runs: unknown budget(s) {', '.join(unknown)}; known: {', '.join(BUDGETS)}")
+    selection = ["--categories", CATEGORIES] + (["--sample", str(args.sample)] if args.sample else [])
+    if args.phase != "score":
+        train_file = Path(args.data) / "train.jsonl"
+        if not train_file.is_file():
+            ap.error(f"--data: {train_file} not found (run the demo pipeline first)")
+        with train_file.open(encoding="utf-8") as fh:
+            conversations = sum(1 for line in fh if line.strip())
+        for name in names:
+            train(cli, args, name, conversations, selection)
+    if args.phase == "generate":
+        print(f"generated into {args.out}; score it with --phase score --out {args.out} --runs {args.runs}")
+        return
     rows = []
-    for name in args.runs.split(","):
-        model, bfcl = Path(args.out) / name / "model", Path(args.out) / name / "bfcl"
-        sets = {
-            "model_name_or_path": args.base,
-            "dataset_path": args.data,
-            "output_dir": str(model),
-            "save_strategy": "no",
-            **({"use_cpu": "false"} if args.device != "cpu" else {}),
-            **BUDGETS[name],
-            **({"max_steps": str(args.steps)} if args.steps else {}),
-        }
-        train_argv = [*cli, "train", "--config", RECIPE]
-        for key, value in sets.items():
-            train_argv += ["--set", f"{key}={value}"]
-        train_s = run(train_argv)
-        run(
-            [*cli, "eval", "bfcl", "--model", str(model), "--out", str(bfcl), "--categories", CATEGORIES]
-            + ["--max-new-tokens", "128", "--batch-size", str(args.batch_size), "--thinking"]
-            + ["--device", args.device, "--dtype", "float32"]
-            + (["--sample", str(args.sample)] if args.sample else [])
-        )
+    for name in names:
+        bfcl = Path(args.out) / name / "bfcl"
+        if args.phase == "score":
+            (result_dir,) = (bfcl / "results").glob("*/")  # the one model this budget trained
+            run([*cli, "eval", "bfcl", "--results", str(result_dir), "--out", str(bfcl), *selection])
         report = json.loads((bfcl / "report.json").read_text(encoding="utf-8"))
+        train_s = json.loads((Path(args.out) / name / "train.json").read_text())["seconds"]
         rows.append((name, train_s, report["categories"]))
+    print_table(rows)
 
+
+def train(
+    cli: list[str], args: argparse.Namespace, name: str, conversations: int, selection: list[str]
+) -> None:
+    """Train one budget and generate its BFCL outputs (and score them unless --phase generate)."""
+    model, bfcl = Path(args.out) / name / "model", Path(args.out) / name / "bfcl"
+    epochs, overrides = BUDGETS[name]
+    sets = {
+        "model_name_or_path": args.base,
+        "dataset_path": args.data,
+        "output_dir": str(model),
+        "save_strategy": "no",
+        **({"use_cpu": "false"} if args.device != "cpu" else {}),
+        **overrides,
+        **({"max_steps": str(epochs * conversations)} if epochs else {}),  # batch 1: a step each
+        **({"max_steps": str(args.steps)} if args.steps else {}),
+    }
+    train_argv = [*cli, "train", "--config", RECIPE]
+    for key, value in sets.items():
+        train_argv += ["--set", f"{key}={value}"]
+    seconds = run(train_argv)
+    (Path(args.out) / name / "train.json").write_text(json.dumps({"seconds": seconds, "set": sets}))
+    run(
+        [*cli, "eval", "bfcl", "--model", str(model), "--out", str(bfcl), *selection]
+        + ["--max-new-tokens", "128", "--batch-size", str(args.batch_size), "--thinking"]
+        + ["--device", args.device, "--dtype", "float32"]
+        + (["--generate-only"] if args.phase == "generate" else [])
+    )
+
+
+def print_table(rows: list[tuple[str, float, dict]]) -> None:
     cats = CATEGORIES.split(",")
     print("| budget | train s | " + " | ".join(cats) + " | simple_python + multiple |")
     print("|---" * (len(cats) + 3) + "|")
+    empty = {"correct": 0, "total": 0, "error_types": {}}
     for name, train_s, scores in rows:
-        cells = [f"{scores[c]['correct']}/{scores[c]['total']}" for c in cats]
-        calls = sum(scores[c]["correct"] for c in cats[:2]), sum(scores[c]["total"] for c in cats[:2])
+        cells = [f"{scores[c]['correct']}/{scores[c]['total']}" if c in scores else "not run" for c in cats]
+        got = [scores.get(c, empty) for c in cats[:2]]
+        calls = sum(s["correct"] for s in got), sum(s["total"] for s in got)
         print(f"| {name} | {train_s:.0f} | " + " | ".join(cells) + f" | {calls[0]}/{calls[1]} |")
     print("\nfailure kinds (simple_python + multiple):")
     for name, _, scores in rows:
         kinds = {
-            label: sum(scores[c]["error_types"].get(k, 0) for c in cats[:2] for k in types)
+            label: sum(scores.get(c, empty)["error_types"].get(k, 0) for c in cats[:2] for k in types)
             for label, types in KINDS.items()
         }
         print(f"  {name}: " + ", ".join(f"{label} {n}" for label, n in kinds.items()))

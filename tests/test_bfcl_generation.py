@@ -220,3 +220,62 @@ def test_result_files_resume_and_refuse_foreign_dirs(tmp_path: Path) -> None:
     manifest.write_text(manifest.read_text().replace("model-a", "model-b"))
     with pytest.raises(RuntimeError, match="different model"):
         open_run_dir(tmp_path, "model-a", {"thinking": True})
+
+
+def test_generate_here_score_elsewhere(
+    tiny_qwen3_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The GPU-generates, CPU-scores workflow: the checkpoint is gone when its outputs are scored."""
+    import shutil
+
+    from toolmind.cli import main as toolmind_main
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(tiny_qwen3_dir, ckpt)
+    gpu = tmp_path / "gpu"
+    select = ["--sample", "2", "--seed", "1"]
+    gen = [
+        "eval",
+        "bfcl",
+        "--model",
+        str(ckpt),
+        "--out",
+        str(gpu),
+        "--categories",
+        "simple_python,irrelevance",
+    ]
+    gen += [*select, "--max-new-tokens", "6", "--no-thinking", "--generate-only"]
+    assert toolmind_main(gen) == 0
+    assert "generated 4 entries" in capsys.readouterr().out
+    assert not (gpu / "report.json").exists() and not (gpu / "score").exists()
+    # The reference: the same outputs scored where the checkpoint is (nothing left to generate).
+    cfg = BFCLConfig(
+        model=str(ckpt), out=str(gpu), categories="simple_python,irrelevance", sample=2, seed=1,
+        max_new_tokens=6, thinking=False,
+    )  # fmt: skip
+    reference = evaluate(cfg)
+    assert reference["generated_entries"] == 0
+    copied = tmp_path / "copied"
+    shutil.copytree(reference["result_dir"], copied)
+    shutil.rmtree(ckpt)
+    shutil.rmtree(gpu)
+
+    out = tmp_path / "scored"
+    args = ["eval", "bfcl", "--results", str(copied), "--out", str(out), *select]
+    assert toolmind_main([*args, "--categories", "simple_python,irrelevance,multiple"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == str(ckpt) and report["generated_entries"] == 0
+    assert report["categories"] == reference["categories"]
+    # The settings are the generation's (from the manifest), not this command's defaults.
+    assert report["settings"]["thinking"] is False and report["settings"]["max_new_tokens"] == 6
+    assert report["checkpoint"]["weights"] == reference["checkpoint"]["weights"]
+    # Asked for but never generated: reported as not run, never scored as if it had run.
+    assert report["not_run"]["multiple"] == "2 of 2 entries not generated"
+
+    with pytest.raises(SystemExit, match="exclude each other"):
+        toolmind_main([*args, "--categories", "simple_python", "--generate-only"])
+    (copied / "manifest.json").unlink()
+    with pytest.raises(SystemExit, match=r"copied/manifest.json: not found"):
+        toolmind_main([*args, "--categories", "simple_python"])
+    with pytest.raises(ValueError, match=r"manifest.json: not found"):
+        evaluate(BFCLConfig(model="m", out=str(out), results=str(copied)))

@@ -169,6 +169,25 @@ def test_recipes_resolve_to_a_full_plan() -> None:
     assert half.errors.turn_error_share == 0.5
 
 
+def test_demo_sample_config_scores_the_demos_entries_as_the_demo_does() -> None:
+    import yaml
+
+    from toolmind.eval.bfcl.runner import BFCLConfig
+
+    demo = load_pipeline_config("recipes/pipelines/demo.yaml").bfcl
+    assert demo is not None
+    sample = BFCLConfig(**yaml.safe_load(Path("evals/bfcl_v4/demo_sample.yaml").read_text()))
+    assert sample.categories.split(",") == demo.categories
+    assert (sample.sample, sample.seed, sample.thinking, sample.backend) == (
+        demo.sample,
+        demo.seed,
+        demo.thinking,
+        demo.backend,
+    )
+    assert sample.max_new_tokens == demo.args["max-new-tokens"]
+    assert sample.batch_size == demo.args["batch-size"]
+
+
 def test_ablation_dry_run_resolves_every_row(capsys: pytest.CaptureFixture[str]) -> None:
     """`toolmind ablate --dry-run`: every row's (and seed's) commands, nothing run or written."""
     assert main(["ablate", "--config", "recipes/ablations/filters-qwen3-14b.yaml", "--dry-run"]) == 0
@@ -249,3 +268,17 @@ def test_wilson_interval_known_values() -> None:
     lo, hi = wilson_interval(17, 30)
     assert abs(lo - 0.392) < 0.002 and abs(hi - 0.728) < 0.002
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+
+
+def test_stage_summary_shows_each_figure_once_and_rounds(tmp_path: Path) -> None:
+    from toolmind.pipeline.report import _manifest_summary
+
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "counts": {"written": 500, "trajectories": 500},
+                "summary": {"trajectories": 500, "share": 0.03495966192854399, "backends": {"x": 1}},
+            }
+        )
+    )
+    assert _manifest_summary(tmp_path) == "written=500, trajectories=500, share=0.035"

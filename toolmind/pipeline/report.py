@@ -72,12 +72,15 @@ def bfcl_side_by_side(reports: dict[str, dict[str, Any]], groups: dict[str, list
 
 def _manifest_summary(out: Path) -> str:
     manifest = _read_json(out / "manifest.json")
-    parts = []
+    parts: list[str] = []
+    seen: set[str] = set()  # a figure two sections both report ("trajectories") is shown once
     for key in ("counts", "stats", "summary", "totals"):
         value = manifest.get(key)
         if isinstance(value, dict):
-            flat = {k: v for k, v in value.items() if isinstance(v, int | float | str)}
-            parts += [f"{k}={v}" for k, v in list(flat.items())[:8]]
+            flat = {k: v for k, v in value.items() if isinstance(v, int | float | str) and k not in seen}
+            shown = list(flat.items())[:8]
+            seen.update(k for k, _ in shown)
+            parts += [f"{k}={round(v, 3) if isinstance(v, float) else v}" for k, v in shown]
     return ", ".join(parts)
 
 

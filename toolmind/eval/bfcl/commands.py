@@ -42,6 +42,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--vector-memory", dest="vector_memory", action="store_true", default=None, help="run memory_vector"
     )
+    p.add_argument(
+        "--results",
+        metavar="DIR",
+        help="score the result folder DIR (OUT/results/<model-key>, e.g. generated on a GPU machine and "
+        "copied here) without generating or loading the model; --model defaults to its manifest's",
+    )
+    p.add_argument(
+        "--generate-only",
+        dest="generate_only",
+        action="store_true",
+        default=None,
+        help="generate the missing outputs and stop (no scorer needed: e.g. an offline GPU machine); "
+        "score the result folder elsewhere with --results",
+    )
     p.add_argument("--device", help="transformers: torch device")
     p.add_argument("--dtype", help="transformers: torch dtype")
     p.add_argument(
@@ -85,9 +99,28 @@ def run(args: argparse.Namespace) -> int:
             f"{args.config}: unknown field(s) {', '.join(sorted(unknown))}; valid: {', '.join(sorted(names))}"
         )
     values.update({k: v for k, v in vars(args).items() if k in names and v is not None})
+    if values.get("results") and "model" not in values:
+        from toolmind.eval.bfcl.results import read_manifest
+
+        try:
+            values["model"] = read_manifest(Path(values["results"]))["model"]
+        except ValueError as exc:
+            raise SystemExit(f"toolmind eval bfcl --results: {exc}") from exc
     if "model" not in values or "out" not in values:
         raise SystemExit("toolmind eval bfcl: --model and --out are required (flags or --config)")
-    report = evaluate(BFCLConfig(**values))
+    try:
+        cfg = BFCLConfig(**values)
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"toolmind eval bfcl: {exc}") from exc
+    report = evaluate(cfg)
+    if cfg.generate_only:
+        skipped = "".join(f"  {c}: {why}\n" for c, why in report["not_run"].items())
+        sys.stdout.write(
+            f"generated {report['generated_entries']} entries in {report['generation_seconds']} s into "
+            f"{report['result_dir']}\n{skipped}score them, here or on a machine with the scorer, with:\n"
+            f"  toolmind eval bfcl --results {report['result_dir']} --out OUT --categories ...\n"
+        )
+        return 0
     from toolmind.eval.bfcl.report import markdown
 
     sys.stdout.write(markdown(report) + f"\nreport: {Path(values['out']) / 'report.json'}\n")

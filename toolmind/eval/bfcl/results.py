@@ -94,6 +94,27 @@ def open_run_dir(out: Path, model: str, settings: dict[str, Any]) -> Path:
     return run_dir
 
 
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The manifest of a result folder (model, checkpoint fingerprint, generation settings).
+
+    Raises:
+        ValueError: If `run_dir` is no result folder (names the file and what is missing).
+    """
+    path = run_dir / "manifest.json"
+    if not path.is_file():
+        raise ValueError(
+            f"{path}: not found; a result folder is OUT/results/<model-key> as `toolmind eval bfcl` writes it"
+        )
+    try:
+        manifest = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: invalid JSON: {exc}") from exc
+    for key in ("model", "fingerprint", "settings"):
+        if not isinstance(manifest, dict) or key not in manifest:
+            raise ValueError(f"{path}: the field {key!r} is missing")
+    return dict(manifest)
+
+
 def result_subdir(category: str) -> str:
     """Official sub-folder of a category (memory results and snapshots sit under agentic/memory/<kind>)."""
     base = category.removesuffix("_prereq")

@@ -23,6 +23,7 @@ from toolmind.eval.bfcl.results import (
     append_results,
     load_results,
     open_run_dir,
+    read_manifest,
     result_file,
     sort_result_file,
 )
@@ -65,6 +66,20 @@ class BFCLConfig:
     )
     device: str = field(default="cpu", metadata={"help": "transformers: torch device"})
     dtype: str = field(default="float32", metadata={"help": "transformers: torch dtype"})
+    generate_only: bool = field(
+        default=False,
+        metadata={
+            "help": "generate the missing outputs and stop: no scoring, no report (a machine without the "
+            "scorer environment, e.g. an offline GPU box; score the folder elsewhere with `results`)"
+        },
+    )
+    results: str | None = field(
+        default=None,
+        metadata={
+            "help": "score this result folder (OUT/results/<model-key>, e.g. generated on a GPU machine) "
+            "without generating: model and generation settings come from its manifest.json"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -73,6 +88,10 @@ class BFCLConfig:
             raise ValueError(f"BFCLConfig.sample must be >= 1, got {self.sample}")
         if self.batch_size < 1 or self.max_new_tokens < 1:
             raise ValueError("BFCLConfig.batch_size and max_new_tokens must be >= 1")
+        if self.generate_only and self.results:
+            raise ValueError(
+                "BFCLConfig: generate_only and results exclude each other (one generates, one scores)"
+            )
 
     def settings(self) -> dict[str, Any]:
         """The fields that change generated outputs (part of the result-dir key)."""
@@ -184,13 +203,27 @@ def generate_category(
 
 
 def evaluate(cfg: BFCLConfig) -> dict[str, Any]:
-    """Generate (resuming), score and report; returns the report dict (also written to ``cfg.out``)."""
+    """Generate (resuming), score and report; returns the report dict (also written to ``cfg.out``).
+
+    With ``cfg.generate_only`` it stops after generating and returns the run's metadata (no ``categories``);
+    with ``cfg.results`` it generates nothing and scores that folder.
+    """
     from toolmind.eval.bfcl.report import build_report, write_report
     from toolmind.eval.bfcl.score import score_run
 
     out = Path(cfg.out)
     categories = resolve_categories(cfg.categories)
-    run_dir = open_run_dir(out, cfg.model, cfg.settings())
+    if cfg.results:
+        run_dir = Path(cfg.results)
+        manifest = read_manifest(run_dir)
+        if manifest.get("model") != cfg.model:
+            raise ValueError(
+                f"{run_dir / 'manifest.json'}: holds the outputs of {manifest.get('model')!r}, "
+                f"not of {cfg.model!r}"
+            )
+    else:
+        run_dir = open_run_dir(out, cfg.model, cfg.settings())
+        manifest = read_manifest(run_dir)
     generator: list[Generator] = []
 
     def gen_factory() -> Generator:
@@ -202,26 +235,33 @@ def evaluate(cfg: BFCLConfig) -> dict[str, Any]:
     not_run: dict[str, str] = {}
     gen_seconds, generated = 0.0, 0
     for category in categories:
+        ids = sample_ids(category, cfg.sample, cfg.seed)
+        if cfg.results:  # scoring only: what was not generated there is reported as not run
+            selection[category] = ids
+            continue
         reason = not_run_reason(category, cfg)
         if reason:
             not_run[category] = reason
             continue
-        ids = sample_ids(category, cfg.sample, cfg.seed)
         start = time.perf_counter()
         generated += generate_category(category, ids, run_dir, cfg, gen_factory, out / ".bfcl")
         gen_seconds += time.perf_counter() - start
         selection[category] = ids
-    scored = score_run(run_dir, out, selection, partial=cfg.sample is not None)
-    not_run.update(scored.missing)
     meta = {
         "model": cfg.model,
         "bfcl_version": bfcl_version(),
-        "settings": asdict(cfg),
+        # The settings the outputs were generated with, which --results reads from the folder's manifest.
+        "settings": {**asdict(cfg), **manifest["settings"]},
+        "checkpoint": manifest["fingerprint"],
         "result_dir": str(run_dir),
         "generated_entries": generated,
         "generation_seconds": round(gen_seconds, 2),
-        "scoring_seconds": round(scored.seconds, 2),
     }
+    if cfg.generate_only:
+        return {**meta, "generate_only": True, "not_run": not_run}
+    scored = score_run(run_dir, out, selection, partial=cfg.sample is not None)
+    not_run.update(scored.missing)
+    meta["scoring_seconds"] = round(scored.seconds, 2)
     report = build_report(scored, not_run, meta)
     write_report(report, out)
     return report
