@@ -100,7 +100,7 @@ def generate_pool(n_tools: int, seed: int = 0) -> list[dict[str, object]]:
     rng = random.Random(seed)
     ents = entities(n_tools)
     kinds = list(KINDS)
-    tools = []
+    tools: list[dict[str, object]] = []
     for i in range(n_tools):
         e = ents[i % len(ents)]
         other = ents[rng.randrange(len(ents))]
