@@ -93,8 +93,10 @@ def main() -> None:
     for name in names:
         bfcl = Path(args.out) / name / "bfcl"
         if args.phase == "score":
-            (result_dir,) = (bfcl / "results").glob("*/")  # the one model this budget trained
-            run([*cli, "eval", "bfcl", "--results", str(result_dir), "--out", str(bfcl), *selection])
+            found = sorted((bfcl / "results").glob("*/"))  # the one model this budget trained
+            if len(found) != 1:
+                ap.error(f"{bfcl / 'results'}: expected one result folder, found {len(found)}")
+            run([*cli, "eval", "bfcl", "--results", str(found[0]), "--out", str(bfcl), *selection])
         report = json.loads((bfcl / "report.json").read_text(encoding="utf-8"))
         train_s = json.loads((Path(args.out) / name / "train.json").read_text())["seconds"]
         rows.append((name, train_s, report["categories"]))
