@@ -115,6 +115,10 @@ class _Script:
     def _spoken(self, tool: str) -> str:
         return ph.spoken_task(self.b.specs[tool], self.rng, self.b.s.paraphrase_share)
 
+    def _props(self, tool: str) -> dict[str, Any]:
+        """The parameter schemas of `tool`, by name."""
+        return dict(self.b.specs[tool].function.parameters.get("properties", {}))
+
     def _said(
         self, call: PlannedCall, skip: str | None = None, relative: str | None = None
     ) -> tuple[str, list[tuple[str, str]]]:
@@ -129,7 +133,7 @@ class _Script:
         """`_said` in parts: the spoken task, the natural phrases of values ("in Houston for 3 days"),
         and the pairs still to be said by name."""
         task = self._spoken(call.tool)  # drawn first: the draw order without natural phrases is unchanged
-        props = self.b.specs[call.tool].function.parameters.get("properties", {})
+        props = self._props(call.tool)
         share = self.b.s.natural_share
         named, fragments, of_parts = [], [], []
         for name, value in call.stated.items():
@@ -163,7 +167,7 @@ class _Script:
             # The field is said as its result: "the energy", not "the energy j". It feeds `param`, so it
             # has the param's type (what a single-letter unit needs).
             param, (_, field_name) = next(iter(call.linked.items()))
-            props = self.b.specs[call.tool].function.parameters.get("properties", {})
+            props = self._props(call.tool)
             source = ph.field_phrase(field_name, props.get(param, {}))
             return ph.followup(said, source, pairs, self.rng)
         # No draw at share 0: recipes without questions keep their exact (seeded) output.
@@ -198,7 +202,7 @@ class _Script:
         c = ep.calls[0]
         if ep.kind == "parallel" and ep.calls[0].tool == ep.calls[1].tool and rng.random() < 0.6:
             one, two = ep.calls
-            props = self.b.specs[c.tool].function.parameters.get("properties", {})
+            props = self._props(c.tool)
             names = {k: ph.param_phrase(k, props.get(k, {}), rng) for k in one.stated}
 
             def spoken(k: str, v: Any) -> str:
@@ -216,7 +220,7 @@ class _Script:
         elif ep.kind == "multi":
             nxt = ep.calls[1]
             param, field_name = next((p, src[1]) for p, src in nxt.linked.items() if src[0] == c.step)
-            props = self.b.specs[nxt.tool].function.parameters.get("properties", {})
+            props = self._props(nxt.tool)
             source = ph.field_phrase(field_name, props.get(param, {}))
             first_text = self._ask_text(c)
             task, pairs = self._said(nxt)
@@ -237,7 +241,7 @@ class _Script:
             self._call([c])
         elif ep.missing:
             # Its type only: the missing value is asked for by name, never by its description.
-            kind = self.b.specs[c.tool].function.parameters.get("properties", {}).get(ep.missing, {})
+            kind = self._props(c.tool).get(ep.missing, {})
             p = ph.param_phrase(ep.missing, {"type": kind.get("type")}, rng)
             reasoning, content = ph.ask(ph.task_phrase(self.b.specs[c.tool]), p, rng)
             self.items.append(Act("ask", reasoning=reasoning, content=content))
