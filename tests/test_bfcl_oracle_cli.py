@@ -67,6 +67,8 @@ def test_oracle_subset_matches_official_cli(tmp_path: Path) -> None:
         "ci95": pytest.approx([0.9905, 1.0], abs=1e-4),
         "rejected_unsafe": 0,
         "error_types": {},  # the gold answers fail nothing
+        "no_call": 0,
+        "unparsed_call": 0,
     }
     assert report["categories"]["multi_turn_base"]["accuracy"] == 1.0
     assert report["overall"]["missing"] and report["overall"]["v4"] < report["overall"]["over_run"]

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from toolmind.eval.bfcl.report import failures_line
 from toolmind.pipeline.runner import Stage, stage_record
 
 
@@ -108,6 +109,11 @@ def write_report(run_dir: Path, name: str, stages: list[Stage], settings: dict[s
             "",
         ]
         lines += bfcl_side_by_side(bfcl, {"simple_python + multiple": ["simple_python", "multiple"]})
+        for label, rep in bfcl.items():
+            failures = [failures_line(c, v) for c, v in rep.get("categories", {}).items()]
+            if any(failures):
+                lines += ["", f"Failed entries of the {label} model by the official scorer's error type:", ""]
+                lines += [f"- {line}" for line in failures if line]
     for path in sorted((run_dir / "eval").glob("tau-*/report.json")):
         rep = _read_json(path)
         lines += [

@@ -88,6 +88,8 @@ def build_report(scored: Any, not_run: dict[str, str], meta: dict[str, Any]) -> 
             "ci95": [lo, hi],
             "rejected_unsafe": len(s.rejected_ids),
             "error_types": s.error_types,
+            "no_call": s.no_call,
+            "unparsed_call": s.unparsed_call,
         }
     acc = {c: v["accuracy"] for c, v in categories.items()}
     return {
@@ -131,7 +133,29 @@ def markdown(report: dict[str, Any]) -> str:
     for cat, reason in report["not_run"].items():
         if reason != "not requested":
             lines.append(f"| {cat} | – | – | {reason} |")
+    failures = [failures_line(cat, v) for cat, v in report["categories"].items()]
+    if any(failures):
+        lines += ["", "Failed entries by the official scorer's error type:", ""]
+        lines += [f"- {line}" for line in failures if line]
     return "\n".join(lines) + "\n"
+
+
+def failures_line(category: str, scores: dict[str, Any]) -> str:
+    """``simple_python (261): wrong_count 60 (no call 38, unparsed call 17), value_error:string 60, ...``.
+
+    "" when nothing failed.
+    """
+    kinds = scores.get("error_types") or {}
+    if not kinds:
+        return ""
+    parts = []
+    for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])):
+        checker, _, name = kind.partition(":")
+        text = f"{name if checker.endswith('_checker') else kind} {n}"  # the checker's name is noise
+        if kind.endswith("wrong_count") and (scores.get("no_call") or scores.get("unparsed_call")):
+            text += f" (no call {scores.get('no_call', 0)}, unparsed call {scores.get('unparsed_call', 0)})"
+        parts.append(text)
+    return f"{category} ({sum(kinds.values())}): " + ", ".join(parts)
 
 
 def bar_chart(reports: dict[str, dict[str, Any]], path: Path) -> None:

@@ -44,6 +44,11 @@ class CategoryScore:
     # The scorer's error_type of each failed entry ("type_error:simple", "...:missing_required"): what
     # kind of mistake a model makes, e.g. whether it imitates the mistakes a filter should have masked.
     error_types: dict[str, int] = field(default_factory=dict)
+    # Failed entries of a category that expects calls, by what the answer held: no call at all (the model
+    # declined or answered in text) or a <tool_call> block the handler could not decode. The first is
+    # where the call/decline threshold shows; the scorer files both under "wrong_count".
+    no_call: int = 0
+    unparsed_call: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -65,15 +70,30 @@ def _score_path(score_dir: Path, category: str) -> Path:
     return score_dir / SCORER_MODEL_DIR / result_subdir(category) / f"{VERSION_PREFIX}_{category}_score.json"
 
 
-def _read_score_file(path: Path) -> tuple[int, int, list[str], dict[str, int]]:
+def _answer_kind(record: dict[str, Any]) -> str | None:
+    """ "no_call" or "unparsed_call" for a failed entry whose answer decoded to no call, else None.
+
+    Only the single-turn checkers' records carry ``model_result_decoded`` (irrelevance records name it
+    ``decoded_result``: there every failure is a call, and multi-turn records have neither).
+    """
+    if "model_result_decoded" not in record or record["model_result_decoded"]:
+        return None
+    return "unparsed_call" if "<tool_call>" in str(record.get("model_result_raw")) else "no_call"
+
+
+def _read_score_file(path: Path) -> CategoryScore:
     lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     header = lines[0]
-    kinds = Counter(str(r.get("error_type") or "unknown") for r in lines[1:] if "id" in r)
-    return (
-        int(header["correct_count"]),
-        int(header["total_count"]),
-        [str(r["id"]) for r in lines[1:] if "id" in r],
-        dict(sorted(kinds.items())),
+    failed = [r for r in lines[1:] if "id" in r]
+    kinds = Counter(str(r.get("error_type") or "unknown") for r in failed)
+    answers = Counter(_answer_kind(r) for r in failed)
+    return CategoryScore(
+        correct=int(header["correct_count"]),
+        total=int(header["total_count"]),
+        failed_ids=[str(r["id"]) for r in failed],
+        error_types=dict(sorted(kinds.items())),
+        no_call=answers["no_call"],
+        unparsed_call=answers["unparsed_call"],
     )
 
 
@@ -154,18 +174,13 @@ def score_run(
     for r in rejections:
         rejected_by_cat.setdefault(r.entry_id.rsplit("_", 1)[0], set()).add(r.entry_id)
     for category in ready:
-        correct, total, failed, kinds = _read_score_file(_score_path(score_dir, category))
-        rejected = sorted(rejected_by_cat.get(category, set()))
-        wrongly_passed = [i for i in rejected if i not in failed]
+        score = _read_score_file(_score_path(score_dir, category))
+        score.rejected_ids = sorted(rejected_by_cat.get(category, set()))
+        wrongly_passed = [i for i in score.rejected_ids if i not in score.failed_ids]
         if wrongly_passed:
-            kinds = {**kinds, "rejected_unsafe": len(wrongly_passed)}
-        scores[category] = CategoryScore(
-            correct=correct - len(wrongly_passed),
-            total=total,
-            failed_ids=failed,
-            rejected_ids=rejected,
-            error_types=kinds,
-        )
+            score.error_types = {**score.error_types, "rejected_unsafe": len(wrongly_passed)}
+            score.correct -= len(wrongly_passed)
+        scores[category] = score
     if rejections:
         logger.warning("%d unsafe tool calls rejected before scoring (see report.json)", len(rejections))
     return ScoreRun(scores, missing, rejections, official_overall, time.perf_counter() - start)
