@@ -225,6 +225,58 @@ def test_id_hash_order_is_the_same_in_every_subset(tiny_tokenizer: Any, tmp_path
         order("all.jsonl", "random")
 
 
+def test_interleave_strata_keeps_every_prefix_at_the_shares() -> None:
+    from toolmind.train.dataset import interleave_strata
+
+    assert interleave_strata([1, 1, 1, 0, 0, 0, 0, 0, 0]) == [3, 0, 4, 5, 1, 6, 7, 2, 8]
+    assert interleave_strata([]) == [] and interleave_strata(["a", "a"]) == [0, 1]
+    assert interleave_strata([(1, 0), (0, 1), (1, 0), (0, 1)]) == [0, 1, 2, 3]  # ties: the earlier first
+
+
+def test_balanced_order_spreads_the_no_call_turns(tiny_tokenizer: Any, tmp_path: Path) -> None:
+    """`order="balanced"`: id_hash within strata, each prefix with the data's share of no-call turns."""
+    from toolmind.train.dataset import build_sft_dataset
+
+    declines = [
+        Trajectory(
+            id=f"d{i}",
+            tools=_self_correction("x", "Paris").tools,
+            messages=[
+                Message(role="user", content=f"Tell me a joke about {city}."),
+                Message(role="assistant", content="No tool of mine tells jokes."),
+            ],
+        )
+        for i, city in enumerate(CITIES[:4])
+    ]
+    write_jsonl(
+        tmp_path / "data.jsonl", [_self_correction(f"t{i}", c) for i, c in enumerate(CITIES)] + declines
+    )
+    config = TokenizeConfig(mask_mode="per_turn", seed=3)
+
+    def order(how: str) -> list[tuple[tuple[int, ...], str]]:
+        """(input ids, what the labelled turn is: no_call / call / report) per sample, in order."""
+        dataset, _ = build_sft_dataset([str(tmp_path / "data.jsonl")], tiny_tokenizer, config, order=how)
+        out = []
+        for ids, labels in zip(dataset["input_ids"], dataset["labels"], strict=True):
+            text = tiny_tokenizer.decode([t for t in labels if t != IGNORE_INDEX])
+            kind = "call" if "<tool_call>" in text else "report" if "°C" in text else "no_call"
+            out.append((tuple(ids), kind))
+        return out
+
+    hashed, balanced = order("id_hash"), order("balanced")
+    assert sorted(balanced) == sorted(hashed) and len(balanced) == 40
+    # per_turn: three samples per self-correction (the last, "You're welcome.", answers a user without a
+    # call) and one per decline: 16 of the 40 samples are no-call turns.
+    flags = [kind == "no_call" for _, kind in balanced]
+    assert sum(flags) == 16
+    assert all(abs(sum(flags[:k]) - 16 * k / 40) <= 1 for k in range(1, 41))
+    hashed_flags = [kind == "no_call" for _, kind in hashed]  # the draw the balanced order corrects
+    assert max(abs(sum(hashed_flags[:k]) - 16 * k / 40) for k in range(1, 41)) > 1
+    assert all(abs(sum(kind == "call" for _, kind in balanced[:k]) - 12 * k / 40) <= 1 for k in range(1, 41))
+    for stratum in ("no_call", "call", "report"):  # the id_hash order inside each stratum
+        assert [s for s in balanced if s[1] == stratum] == [s for s in hashed if s[1] == stratum]
+
+
 def test_id_hash_order_refuses_another_sampling_strategy(train_dir: Path, tmp_path: Path) -> None:
     argv = ["--config", TINY, "--dataset_path", str(train_dir), "--output_dir", str(tmp_path / "o")]
     with pytest.raises(ValueError, match="id_hash' fixes the order"):

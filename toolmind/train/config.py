@@ -103,7 +103,10 @@ class ScriptArguments:
             "help": "'shuffle': the trainer's seeded shuffle (`train_sampling_strategy`). 'id_hash': samples "
             "sorted by a seeded hash of their trajectory id and turns and read in that order, so any two "
             "samples keep their relative order in every subset of the data (ablation rows that drop a few "
-            "trajectories then train on the same conversations in the same order; every epoch repeats it).",
+            "trajectories then train on the same conversations in the same order; every epoch repeats it). "
+            "'balanced': 'id_hash' within strata by numbers of labelled no-call and call turns, interleaved so that "
+            "every prefix of the order has the data's mix of calling and not calling (a run that stops "
+            "before the end of the data sees that mix, not a draw from it).",
             "choices": list(SAMPLE_ORDERS),
         },
     )

@@ -151,10 +151,10 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         raise ValueError("dataset_path is empty: give toolmind JSONL files/directories or a saved dataset")
     if script_args.train_top_layers and model_args.use_peft:
         raise ValueError("train_top_layers and use_peft both choose what trains: set only one of them")
-    if script_args.sample_order == "id_hash":
+    if script_args.sample_order in ("id_hash", "balanced"):
         if training_args.train_sampling_strategy not in ("random", "sequential"):
             raise ValueError(
-                "sample_order 'id_hash' fixes the order itself; it cannot be combined with "
+                f"sample_order {script_args.sample_order!r} fixes the order itself; it cannot be combined with "
                 f"train_sampling_strategy {training_args.train_sampling_strategy!r}"
             )
         # The dataset comes sorted; the trainer must not reshuffle it.
