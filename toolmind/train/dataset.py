@@ -219,8 +219,9 @@ def build_sft_dataset(
     """A `datasets.Dataset` with `input_ids` and `labels` for SFTTrainer, plus the load report.
 
     `order`: "shuffle" keeps the load order (the trainer shuffles); "id_hash" sorts by `order_key` with
-    `config.seed`; "balanced" interleaves the `id_hash` order by number of no-call turns
-    (`interleave_strata`). The trainer must read the last two sequentially: `toolmind.train.sft` sets that.
+    `config.seed`; "balanced" interleaves the `id_hash` order by the samples' numbers of labelled no-call
+    and call turns (`interleave_strata`). The trainer must read the last two sequentially:
+    `toolmind.train.sft` sets that.
 
     Raises:
         ValueError: nothing trainable was found, or `order` is unknown.
