@@ -244,7 +244,8 @@ def build_sft_dataset(
         # The labelled turns tell apart the per_turn samples of one conversation.
         identity = f"{sample.trajectory_id}#{','.join(map(str, sample.turns))}"
         no_call, calls = kinds.get(sample.trajectory_id, (set(), set()))
-        stratum = (len(no_call & set(sample.turns)), min(len(calls & set(sample.turns)), 4))
+        turns = set(sample.turns)
+        stratum = (len(no_call & turns), min(len(calls & turns), 4))
         rows.append(
             {"input_ids": sample.input_ids, "labels": sample.labels, "identity": identity, "stratum": stratum}
         )
@@ -256,11 +257,11 @@ def build_sft_dataset(
     if order in ("id_hash", "balanced"):
         rows.sort(key=lambda row: order_key(config.seed, row["identity"]))
     if order == "balanced":
-        rows = [rows[i] for i in interleave_strata([row.get("stratum", (0, 0)) for row in rows])]
-        strata = Counter(row.get("stratum", (0, 0)) for row in rows)
+        strata = [row.get("stratum", (0, 0)) for row in rows]
+        rows = [rows[i] for i in interleave_strata(strata)]
         logger.info(
             "balanced order: samples by (no-call turns, call turns): %s",
-            ", ".join(f"{k}: {v}" for k, v in sorted(strata.items())),
+            ", ".join(f"{k}: {v}" for k, v in sorted(Counter(strata).items())),
         )
     # Only the tensors go to the trainer (the collator would choke on a string column).
     return Dataset.from_list([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in rows]), report
