@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from toolmind.cli import main
+from toolmind.eval.bfcl.report import wilson_interval
 from toolmind.pipeline.ablate import plan_ablation
 from toolmind.pipeline.config import ConfigError, load_ablation_config, load_pipeline_config
 from toolmind.pipeline.pipeline import plan
-from toolmind.pipeline.report import wilson_interval
 from toolmind.pipeline.runner import STAGE_FILE, Stage, StageFailed, content_hash, invalidate_from, run_stage
 
 # A stage command that counts its runs, copies its input and notes whether it was asked to resume.

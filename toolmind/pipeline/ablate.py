@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from toolmind.eval.bfcl.report import wilson_interval
 from toolmind.eval.imitation import MISTAKES
 from toolmind.pipeline.config import (
     AblationConfig,
@@ -24,7 +25,7 @@ from toolmind.pipeline.config import (
     load_pipeline_config,
 )
 from toolmind.pipeline.lock import machine_run, run_lock
-from toolmind.pipeline.report import bfcl_categories, wilson_interval
+from toolmind.pipeline.report import bfcl_categories
 from toolmind.pipeline.runner import Stage, run_stage
 from toolmind.pipeline.stages import (
     TOOLMIND,
@@ -423,7 +424,8 @@ def _plot(path: Path, rows: list[dict[str, Any]], title: str) -> None:
         heights = [row.get(c, 0) or 0 for c in cats]
         # 95% Wilson intervals: at n = 15 per category they are wider than most differences between rows
         counts = row.get("_counts", {})
-        bounds = [wilson_interval(*counts.get(c, (0, 0))) for c in cats]
+        # A category this row did not run has no bar and no error bar (not the (0, 1) of "no data").
+        bounds = [wilson_interval(*counts[c]) if c in counts else (0.0, 0.0) for c in cats]
         ax.bar(
             xs,
             heights,

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-from toolmind.eval.bfcl.report import failures_line
+from toolmind.eval.bfcl.report import failures_line, wilson_interval
 from toolmind.pipeline.runner import Stage, stage_record
-
-
-def wilson_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of a binomial proportion (sound at small n and at 0% / 100%)."""
-    if total == 0:
-        return (0.0, 0.0)
-    p = correct / total
-    denom = 1 + z * z / total
-    centre = (p + z * z / (2 * total)) / denom
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
