@@ -358,3 +358,54 @@ def test_train_top_layers_freezes_the_rest(tiny_qwen3_dir: Path, train_dir: Path
     assert not torch.equal(before[head], after[head])
     with pytest.raises(ValueError, match="train_top_layers must be in"):
         run_sft([*argv, "--output_dir", str(tmp_path / "bad"), "--max_steps", "1", "--train_top_layers", "3"])
+
+
+def test_decision_weight_weighs_the_token_that_decides_each_trained_turn(
+    tiny_qwen3_dir: Path, tiny_tokenizer: Any, tmp_path: Path
+) -> None:
+    """The deciding tokens are `<tool_call>` of a call turn and the first word of an answer (after the last
+    turn's empty think block); the masked turn has none. Weight w adds (w - 1) x their loss, nothing else."""
+    from datasets import Dataset
+    from trl import SFTConfig
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    from toolmind.data.tokenize import tokenize_trajectories
+    from toolmind.train.trainer import LabelledHeadSFTTrainer, decision_mask, next_token_targets
+
+    samples, _ = tokenize_trajectories(
+        [_self_correction("d0", "Lima")], tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn", reasoning="drop")
+    )
+    examples = [{"input_ids": s.input_ids, "labels": s.labels} for s in samples]
+    batch = DataCollatorForLanguageModeling(pad_token_id=tiny_tokenizer.pad_token_id)(examples)
+
+    losses_by_weight = {}
+    for weight in (1.0, 4.0):
+        args = SFTConfig(output_dir=str(tmp_path / str(weight)), use_cpu=True, bf16=False, report_to="none")
+        trainer = LabelledHeadSFTTrainer(
+            model=str(tiny_qwen3_dir),
+            args=args,
+            train_dataset=Dataset.from_list(examples),
+            processing_class=tiny_tokenizer,
+            decision_weight=weight,
+        )
+        think, blank = trainer._decision_tokens()
+        mask = decision_mask(batch["input_ids"], batch["labels"], think, blank)
+        deciding = [tiny_tokenizer.decode([int(i)]) for i in batch["input_ids"][mask]]
+        # the masked first call has none; the answers' first tokens are their first word or its start
+        assert len(deciding) == 3 and deciding[0] == "<tool_call>", deciding
+        assert "It is 5".startswith(deciding[1]) and "You're welcome.".startswith(deciding[2]), deciding
+        model = trainer.model
+        with torch.no_grad():
+            losses_by_weight[weight] = trainer.compute_loss(model, dict(batch), num_items_in_batch=None)
+            keep, targets = next_token_targets(batch["labels"])
+            logits = model(input_ids=batch["input_ids"]).logits[:, :-1][keep[:, :-1]]
+            nll = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
+            at_decision = nll[mask[:, 1:][keep[:, :-1]]].sum() / targets.numel()
+    assert torch.allclose(losses_by_weight[4.0] - losses_by_weight[1.0], 3 * at_decision, atol=1e-5)
+
+
+def test_decision_weight_needs_the_labelled_head() -> None:
+    from toolmind.train.config import ScriptArguments
+
+    with pytest.raises(ValueError, match="needs labelled_head"):
+        ScriptArguments(dataset_path=["x"], labelled_head=False, decision_weight=2.0)

@@ -118,6 +118,14 @@ class ScriptArguments:
             "user turns and tool results onto the vocabulary. False: TRL's own fused LM head over every position."
         },
     )
+    decision_weight: float = field(
+        default=1.0,
+        metadata={
+            "help": "Loss weight of each trained assistant turn's deciding token (its first after a think block: "
+            "`<tool_call>` or the answer's first word; `toolmind.train.trainer`); the turn's other tokens "
+            "weigh 1. 1.0: the plain loss. Needs labelled_head."
+        },
+    )
     train_top_layers: int | None = field(
         default=None,
         metadata={
@@ -167,6 +175,10 @@ class ScriptArguments:
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+        if self.decision_weight <= 0:
+            raise ValueError(f"decision_weight must be > 0, got {self.decision_weight}")
+        if self.decision_weight != 1.0 and not self.labelled_head:
+            raise ValueError("decision_weight needs labelled_head: TRL's own loss has no per-token weights")
         if not 0.0 <= self.bare_tool_fraction <= 1.0:
             raise ValueError(f"bare_tool_fraction must be in [0, 1], got {self.bare_tool_fraction}")
         # A single path given on the command line arrives as a string.

@@ -182,15 +182,18 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
         **(training_args.model_init_kwargs or {}),
     }
     _log_padding(train_dataset, training_args)
-    trainer_class = LabelledHeadSFTTrainer if script_args.labelled_head else SFTTrainer
-    trainer = trainer_class(
-        model=model_args.model_name_or_path,
-        args=training_args,
-        train_dataset=train_dataset,
-        eval_dataset=eval_dataset,
-        processing_class=tokenizer,
-        peft_config=get_peft_config(model_args),
-    )
+    trainer_args: dict[str, Any] = {
+        "model": model_args.model_name_or_path,
+        "args": training_args,
+        "train_dataset": train_dataset,
+        "eval_dataset": eval_dataset,
+        "processing_class": tokenizer,
+        "peft_config": get_peft_config(model_args),
+    }
+    if script_args.labelled_head:
+        trainer: Any = LabelledHeadSFTTrainer(**trainer_args, decision_weight=script_args.decision_weight)
+    else:
+        trainer = SFTTrainer(**trainer_args)
     # The end-of-turn token (and <|endoftext|>, as in Qwen3 checkpoints) stops generation of the saved model.
     model: Any = trainer.model
     if script_args.train_top_layers:

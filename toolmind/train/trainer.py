@@ -13,6 +13,12 @@ tokens divided by `num_items_in_batch`, scaled for token averaging across proces
 TRL's path up to float rounding (`tests/test_train_sft.py` checks it). Configurations that need TRL's own
 loss (label smoothing, DFT loss, a custom `compute_loss_func`, MoE auxiliary losses, Ulysses sequence
 parallelism) fall back to it.
+
+`decision_weight` optionally weighs one token per labelled assistant turn more: the first one it generates
+after a leading think block, which is `<tool_call>` when the turn calls and the answer's first word when it
+does not. Greedy decoding settles call-or-answer on that one token, while the loss averages it with the
+~60 tokens of the call or answer that follow; weighing it up trains the decision harder without changing
+what is learnt (the same targets). At 1.0 (the default) the loss is exactly the one above.
 """
 
 from __future__ import annotations
@@ -34,8 +40,52 @@ def next_token_targets(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     return keep, shifted[keep[:, :-1]]
 
 
+def decision_mask(
+    input_ids: torch.Tensor, labels: torch.Tensor, think: tuple[int, int], blank: set[int]
+) -> torch.Tensor:
+    """True at the deciding token of every labelled span (an assistant turn the loss trains): the span's
+    first token, or, when the span opens with a think block (`think` = the ids of `<think>`, `</think>`),
+    the first token after `</think>` and the blank-line tokens (`blank`) that follow it. A span whose think
+    block does not close, or that ends before a deciding token, has none."""
+    mask = torch.zeros_like(labels, dtype=torch.bool)
+    for row, (ids, labs) in enumerate(zip(input_ids.tolist(), labels.tolist(), strict=True)):
+        labelled = [x != IGNORE_INDEX for x in labs]
+        for start in range(len(labs)):
+            if not labelled[start] or (start > 0 and labelled[start - 1]):
+                continue
+            end = start
+            while end < len(labs) and labelled[end]:
+                end += 1
+            span = ids[start:end]
+            p = 0
+            if span[0] == think[0]:
+                if think[1] not in span:
+                    continue
+                p = span.index(think[1]) + 1
+                while p < len(span) and span[p] in blank:
+                    p += 1
+            if p < len(span):
+                mask[row, start + p] = True
+    return mask
+
+
 class LabelledHeadSFTTrainer(SFTTrainer):
     """SFTTrainer whose loss projects only labelled positions onto the vocabulary (see module docstring)."""
+
+    def __init__(self, *args: Any, decision_weight: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decision_weight = decision_weight
+        self._decision_ids: tuple[tuple[int, int], set[int]] | None = None
+
+    def _decision_tokens(self) -> tuple[tuple[int, int], set[int]]:
+        """The ids of `<think>` / `</think>` (-1 when the vocabulary has none) and of the blank lines after."""
+        if self._decision_ids is None:
+            tok: Any = self.processing_class  # a tokenizer: sft.py passes one
+            vocab = tok.get_vocab()
+            think = (vocab.get("<think>", -1), vocab.get("</think>", -1))
+            blank = {i for text in ("\n", "\n\n") for i in tok.encode(text, add_special_tokens=False)}
+            self._decision_ids = (think, blank)
+        return self._decision_ids
 
     def _use_labelled_head(self, inputs: dict[str, Any]) -> bool:
         return (
@@ -73,7 +123,14 @@ class LabelledHeadSFTTrainer(SFTTrainer):
             return loss
         outputs = model(**model_inputs, use_cache=False, logits_to_keep=keep)
         logits = outputs.logits.reshape(-1, outputs.logits.shape[-1]).float()
-        total = torch.nn.functional.cross_entropy(logits, targets, reduction="sum")
+        if self.decision_weight == 1.0:
+            total = torch.nn.functional.cross_entropy(logits, targets, reduction="sum")
+        else:
+            think, blank = self._decision_tokens()
+            deciding = decision_mask(inputs["input_ids"], inputs["labels"], think, blank)[:, 1:][keep[:, :-1]]
+            weights = torch.where(deciding.to(logits.device), self.decision_weight, 1.0)
+            nll = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
+            total = (nll * weights).sum()
         count = targets.numel() if num_items_in_batch is None else num_items_in_batch
         loss = total / torch.as_tensor(count, device=total.device).clamp(min=1)
         if self.args.average_tokens_across_devices and num_items_in_batch is not None:
