@@ -282,3 +282,17 @@ def test_stage_summary_shows_each_figure_once_and_rounds(tmp_path: Path) -> None
         )
     )
     assert _manifest_summary(tmp_path) == "written=500, trajectories=500, share=0.035"
+
+
+def test_train_args_override_the_recipe_including_false() -> None:
+    """`train_args` reach the trainer's parser as given: a recipe's `bf16: true` undone by `bf16: false`,
+    and the training seed set apart from the pipeline's (data) seed."""
+    from toolmind.train.sft import parse_args
+
+    cfg = dataclasses.replace(
+        load_pipeline_config("recipes/pipelines/demo.yaml"), seed=2, train_args={"bf16": False, "seed": 0}
+    )
+    argv = next(s["argv"] for s in plan(cfg) if s["stage"] == "train")
+    script_args, training_args, _ = parse_args(argv[argv.index("toolmind.train.sft") + 1 :])
+    assert training_args.bf16 is False and training_args.seed == 0
+    assert script_args.train_top_layers == 20  # the rest of the recipe stays

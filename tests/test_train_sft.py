@@ -373,7 +373,9 @@ def test_decision_weight_weighs_the_token_that_decides_each_trained_turn(
     from toolmind.train.trainer import LabelledHeadSFTTrainer, decision_mask, next_token_targets
 
     samples, _ = tokenize_trajectories(
-        [_self_correction("d0", "Lima")], tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn", reasoning="drop")
+        [_self_correction("d0", "Lima")],
+        tiny_tokenizer,
+        TokenizeConfig(mask_mode="multi_turn", reasoning="drop"),
     )
     examples = [{"input_ids": s.input_ids, "labels": s.labels} for s in samples]
     batch = DataCollatorForLanguageModeling(pad_token_id=tiny_tokenizer.pad_token_id)(examples)

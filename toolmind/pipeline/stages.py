@@ -16,13 +16,17 @@ from toolmind.pipeline.runner import Stage
 TOOLMIND = [sys.executable, "-m", "toolmind.cli"]
 
 
-def cli_options(options: dict[str, Any]) -> list[str]:
-    """{"max_steps": 10, "flag": True, "items": [a, b]} → ["--max_steps", "10", "--flag", "--items", "a,b"]."""
+def cli_options(options: dict[str, Any], *, explicit_false: bool = False) -> list[str]:
+    """{"max_steps": 10, "flag": True, "items": [a, b]} → ["--max_steps", "10", "--flag", "--items", "a,b"].
+    False is left out (a store_true flag's default), or with `explicit_false` passed as "--flag false": the
+    trainer's parser takes booleans as values, and a recipe's `bf16: true` is only undone that way."""
     argv: list[str] = []
     for key, value in options.items():
         flag = key if key.startswith("-") else f"--{key}"
         if value is True:
             argv.append(flag)
+        elif value is False and explicit_false:
+            argv += [flag, "false"]
         elif value is False or value is None:
             continue
         elif isinstance(value, list | tuple):
@@ -122,7 +126,7 @@ def train_stage(cfg: PipelineConfig, run: Path, base_model: Path | str, data_dir
         inputs.append(base_model)
     return Stage(
         name=out.name,
-        argv=[*launcher, "--config", cfg.train_config, *cli_options(overrides)],
+        argv=[*launcher, "--config", cfg.train_config, *cli_options(overrides, explicit_false=True)],
         out=out,
         inputs=inputs,
         description="SFT with per-turn loss masks (TRL)",
