@@ -109,6 +109,10 @@ class LabelledHeadSFTTrainer(SFTTrainer):
         num_items_in_batch: Any = None,
     ) -> Any:
         if return_outputs or not self._use_labelled_head(inputs):
+            if self.decision_weight != 1.0 and not return_outputs:
+                raise ValueError(
+                    "decision_weight needs the labelled-head loss; this configuration uses TRL's own"
+                )
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         mode = "train" if model.training else "eval"
         keep, targets = next_token_targets(inputs["labels"])
