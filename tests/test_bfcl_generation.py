@@ -87,6 +87,9 @@ def test_report_math_and_comparison(tmp_path: Path) -> None:
     lo, hi = wilson_interval(8, 10)
     assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
     assert wilson_interval(0, 0) == (0.0, 1.0)
+    lo, hi = wilson_interval(17, 30)
+    assert abs(lo - 0.392) < 0.002 and abs(hi - 0.728) < 0.002
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
     acc = {"simple_python": 1.0, "multiple": 1.0, "parallel": 1.0, "parallel_multiple": 1.0}
     assert overall(acc, skip_missing=False) == pytest.approx(0.1 * (1 / 3 + 1 + 1 + 1) / 4)
     assert overall(acc, skip_missing=True) == pytest.approx(1.0)

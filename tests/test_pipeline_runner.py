@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from toolmind.cli import main
-from toolmind.eval.bfcl.report import wilson_interval
 from toolmind.pipeline.ablate import plan_ablation
 from toolmind.pipeline.config import ConfigError, load_ablation_config, load_pipeline_config
 from toolmind.pipeline.pipeline import plan
@@ -262,12 +261,6 @@ def test_bad_ablation_config_says_what_is_wrong(
     with pytest.raises(ConfigError, match=message) as err:
         load_ablation_config(bad)
     assert str(bad) in str(err.value)
-
-
-def test_wilson_interval_known_values() -> None:
-    lo, hi = wilson_interval(17, 30)
-    assert abs(lo - 0.392) < 0.002 and abs(hi - 0.728) < 0.002
-    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
 
 
 def test_stage_summary_shows_each_figure_once_and_rounds(tmp_path: Path) -> None:
