@@ -7,7 +7,7 @@ BFCL_VENV ?= .venv-bfcl
 STAMP := $(VENV)/.installed
 BFCL_STAMP := $(BFCL_VENV)/.installed
 
-.PHONY: install install-bfcl test test-all lint demo ablate ablate-errors ablate-errors-half ablate-errors-seeds tau-oracle bfcl-oracle clean
+.PHONY: install install-bfcl test test-all lint demo ablate ablate-errors ablate-errors-half ablate-errors-seeds ablate-errors-train-seeds tau-oracle bfcl-oracle clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -56,6 +56,9 @@ ablate-errors-half: install install-bfcl
 
 ablate-errors-seeds: install install-bfcl
 	$(BIN)/toolmind ablate --config recipes/ablations/filter-errors-seeds.yaml
+
+ablate-errors-train-seeds: install install-bfcl
+	$(BIN)/toolmind ablate --config recipes/ablations/filter-errors-train-seeds.yaml
 
 # Harness validation against the benchmarks' own gold data (no model involved).
 bfcl-oracle: install install-bfcl

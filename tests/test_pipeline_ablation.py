@@ -161,6 +161,51 @@ def test_ablation_over_seeds_runs_each_seed_and_aggregates(tmp_path: Path, tiny_
     assert time.time() - started < 30
 
 
+@pytest.mark.skipif(not (ROOT / ".venv-bfcl" / "bin" / "python").exists(), reason="needs `make install-bfcl`")
+def test_ablation_over_training_seeds_trains_one_dataset_at_each_seed(
+    tmp_path: Path, tiny_qwen3_dir: Path
+) -> None:
+    path = _configs(tmp_path, tiny_qwen3_dir)
+    ablation = yaml.safe_load(path.read_text())
+    ablation["train_seeds"] = [0, 1]
+    ablation["settings"] = [{"name": "turn", "filter": {"trajectory": False, "turn": True}}]
+    ablation["overrides"] = {"evaluate_base": False}
+    path.write_text(yaml.safe_dump(ablation))
+    cfg = load_ablation_config(path)
+    out = tmp_path / "ablation"
+    assert run_ablation(cfg) == out / "ablation.md"
+    assert (out / "ablation.png").stat().st_size > 1000
+    with open(out / "ablation.csv", encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert (row["setting"], row["train_seeds"]) == ("turn", "0 1")
+
+    models = [out / "turn" / f"train-seed{seed}" for seed in (0, 1)]
+    # One dataset, trained at each seed: the same --dataset_path, each model's own --seed.
+    argvs = [json.loads((m / "train" / ".stage.json").read_text())["argv"] for m in models]
+    assert {a[a.index("--dataset_path") + 1] for a in argvs} == {str(out / "turn" / "data")}
+    assert [a[a.index("--seed") + 1] for a in argvs] == ["0", "1"]
+    weights = [(m / "train" / "model.safetensors").read_bytes() for m in models]
+    assert weights[0] != weights[1]  # another order of the same data trains another model
+    assert not (out / "turn" / "train").exists()
+
+    # The row sums both models' entries and lists each model's scores, read from its own report.
+    reports = [json.loads((m / "eval" / "bfcl-tuned" / "report.json").read_text()) for m in models]
+    assert row["simple_python_n"] == row["irrelevance_n"] == "4"  # 2 sampled entries x 2 models
+    correct = [sum(c["correct"] for c in r["categories"].values()) for r in reports]
+    assert row["pooled_per_train_seed"] == " / ".join(str(round(100 * c / 4, 1)) for c in correct)
+    irrelevance = [r["categories"]["irrelevance"]["correct"] for r in reports]
+    assert row["irrelevance_per_train_seed"] == " / ".join(str(round(100 * c / 2, 1)) for c in irrelevance)
+    # The filter ran once: one count, not a list.
+    manifest = json.loads((out / "turn" / "filter" / "manifest.json").read_text())
+    assert row["masked_turns"] == str(manifest["totals"]["masked_turns"]) and int(row["masked_turns"]) > 0
+    probes = [json.loads((m / "eval" / "imitation" / "report.json").read_text())["points"] for m in models]
+    assert int(row["imitation_points"]) == sum(probes)
+
+    started = time.time()
+    run_ablation(cfg)
+    assert time.time() - started < 30
+
+
 def test_aggregate_seeds_sums_counts_and_lists_each_seed() -> None:
     from toolmind.pipeline.ablate import aggregate_seeds
 

@@ -223,6 +223,38 @@ def test_ablation_dry_run_resolves_every_row(capsys: pytest.CaptureFixture[str])
     assert len({s["out"] for s in steps}) == len(steps)  # no two stages share an output
 
 
+def test_ablation_over_training_seeds_trains_each_row_per_seed_on_one_dataset(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`train_seeds`: one synthesis, one filter and dataset per row, one model per training seed, each
+    trained with its own `--seed` on the row's dataset and evaluated in its own directory."""
+    config = "recipes/ablations/filter-errors-train-seeds.yaml"
+    assert main(["ablate", "--config", config, "--dry-run"]) == 0
+    steps = json.loads(capsys.readouterr().out)
+    out = "runs/ablation-filter-errors-train-seeds"
+    assert [s["stage"] for s in steps if s["stage"] in ("synth", "filter", "data")] == [
+        "synth",
+        "filter",
+        "data",
+        "filter",
+        "data",
+    ]
+    for row in ("none", "turn"):
+        trains = [s for s in steps if s["row"] == row and s["stage"] == "train"]
+        assert [s["train_seed"] for s in trains] == [0, 1, 2]
+        for s in trains:
+            argv = s["argv"]
+            assert argv[argv.index("--seed") + 1] == str(s["train_seed"])
+            assert argv[argv.index("--dataset_path") + 1] == f"{out}/{row}/data"
+            assert s["out"] == f"{out}/{row}/train-seed{s['train_seed']}/train"
+        data = next(s for s in steps if s["row"] == row and s["stage"] == "data")
+        assert data["argv"][data["argv"].index("--seed") + 1] == "0"  # the pipeline's, not a training seed
+        bfcl = [s for s in steps if s["row"] == row and s["stage"] == "bfcl-tuned"]
+        assert [s["inputs"] for s in bfcl] == [[t["out"]] for t in trains]
+    assert len({s["out"] for s in steps}) == len(steps)  # no two stages share an output
+    assert not Path(out).exists()
+
+
 def test_synth_stage_hashes_the_recipes_a_recipe_builds_on(tmp_path: Path) -> None:
     """An edit to the base recipe must rerun synthesis for every recipe built on it."""
     from toolmind.pipeline.stages import build_stages
@@ -249,6 +281,12 @@ def test_bad_config_names_the_field(tmp_path: Path) -> None:
         ({"seeds": [0, "1"]}, "seeds: expected a non-empty list"),
         ({"seeds": [0, 0]}, "repeats a seed"),
         ({"seeds": [0, 1], "overrides": {"seed": 3}}, "overrides.seed and seeds"),
+        ({"train_seeds": [1, 1]}, "train_seeds: .* repeats a seed"),
+        ({"train_seeds": 3}, "train_seeds: expected a non-empty list"),
+        (
+            {"train_seeds": [0, 1], "overrides": {"train_args": {"seed": 3}}},
+            "train_args.seed and train_seeds",
+        ),
         ({"settings": [{"name": "a", "filter": {}}, {"name": "a", "filter": {}}]}, "repeat"),
         ({"settings": [{"name": "shared", "filter": {}}]}, "clash"),
     ],

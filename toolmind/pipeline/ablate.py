@@ -110,20 +110,54 @@ def _evaluations(cfg: PipelineConfig, model: Path | str, run: Path, label: str, 
     return eval_stages(cfg if tau else dataclasses.replace(cfg, tau=None), model, run, label)
 
 
-def _setting_stages(
+def _model_stages(
     cfg: PipelineConfig,
-    run: Path,
+    data: Path,
+    out: Path,
     shared: Path,
     base_model: Path | str,
     probe: ImitationSetting | None,
     tau: bool,
 ) -> list[Stage]:
-    stages = data_stages(cfg, run, shared / "synth")
-    stages.append(train_stage(cfg, run, base_model, run / "data", run / "train"))
-    stages += _evaluations(cfg, run / "train", run, "tuned", tau)
+    """Training on `data` and the evaluations of the trained model, all in `out`."""
+    stages = [train_stage(cfg, out, base_model, data, out / "train")]
+    stages += _evaluations(cfg, out / "train", out, "tuned", tau)
     if probe:
-        stages.append(imitation_stage(cfg, run, shared, probe))
+        stages.append(imitation_stage(cfg, out, shared, probe))
     return stages
+
+
+@dataclasses.dataclass
+class _Run:
+    """One trained model of a row: the row's data stages (with its first model only: every training
+    seed trains on the row's one dataset) and its training and evaluation stages, written in `out` (the
+    row's directory, or `<row>/train-seed<N>` with `train_seeds`)."""
+
+    setting: AblationSetting
+    row_dir: Path
+    out: Path
+    train_seed: int | None
+    data: list[Stage]
+    model: list[Stage]
+
+
+def _setting_runs(
+    abl: AblationConfig, cfg: PipelineConfig, shared: Path, base_model: Path | str, setting: AblationSetting
+) -> list[_Run]:
+    row = Path(cfg.run_dir)
+    data = data_stages(cfg, row, shared / "synth")
+    if not abl.train_seeds:
+        model = _model_stages(cfg, row / "data", row, shared, base_model, abl.imitation, abl.tau)
+        return [_Run(setting, row, row, None, data, model)]
+    runs = []
+    for i, seed in enumerate(abl.train_seeds):
+        # The training seed alone changes (the trainer's order and initialisation of anything random);
+        # the data stages keep the pipeline's seed, so every training seed reads the same dataset.
+        seeded = dataclasses.replace(cfg, train_args={**cfg.train_args, "seed": seed})
+        out = row / f"train-seed{seed}"
+        model = _model_stages(seeded, row / "data", out, shared, base_model, abl.imitation, abl.tau)
+        runs.append(_Run(setting, row, out, seed, data if i == 0 else [], model))
+    return runs
 
 
 def run_ablation(abl: AblationConfig) -> Path:
@@ -135,14 +169,15 @@ def run_ablation(abl: AblationConfig) -> Path:
 
 
 def _run_locked(abl: AblationConfig, out: Path) -> Path:
+    title = "Filter ablation" + (f", training seeds {abl.train_seeds}" if abl.train_seeds else "")
     if not abl.seeds:
-        return write_table(out, _run_settings(abl))
+        return write_table(out, _run_settings(abl), title=title)
     per_seed: dict[int, list[dict[str, Any]]] = {}
     for seed, one in _per_seed(abl):
         logger.info("ablation seed %d of %s", seed, abl.seeds)
         per_seed[seed] = _run_settings(one)
-        write_table(Path(one.run_dir), per_seed[seed])
-    return write_table(out, aggregate_seeds(per_seed), title=f"Filter ablation, seeds {abl.seeds}")
+        write_table(Path(one.run_dir), per_seed[seed], title=f"{title}, seed {seed}")
+    return write_table(out, aggregate_seeds(per_seed), title=f"{title}, seeds {abl.seeds}")
 
 
 def _per_seed(abl: AblationConfig) -> list[tuple[int, AblationConfig]]:
@@ -166,7 +201,7 @@ class _Plan:
     shared_dir: Path
     shared: list[Stage]
     base_eval: list[Stage]
-    settings: list[tuple[AblationSetting, Path, list[Stage]]]
+    runs: list[_Run]
     tau_domains: list[str]
 
 
@@ -178,13 +213,12 @@ def _plan(abl: AblationConfig) -> _Plan:
     base_stages, base_model = resolve_base_model(base_cfg, shared)
     probe_stages = probe_data_stages(base_cfg, shared, abl.imitation) if abl.imitation else []
     base_eval = _evaluations(base_cfg, base_model, shared, "base", abl.tau) if base_cfg.evaluate_base else []
-    settings = []
+    runs = []
     for setting in abl.settings:
         cfg = dataclasses.replace(base_cfg, run_dir=str(out / setting.name), filter=setting.filter)
-        run = Path(cfg.run_dir)
-        settings.append((setting, run, _setting_stages(cfg, run, shared, base_model, abl.imitation, abl.tau)))
+        runs += _setting_runs(abl, cfg, shared, base_model, setting)
     domains = tau_domains(base_cfg) if abl.tau else []
-    return _Plan(shared, upstream + probe_stages + base_stages, base_eval, settings, domains)
+    return _Plan(shared, upstream + probe_stages + base_stages, base_eval, runs, domains)
 
 
 def plan_ablation(abl: AblationConfig) -> list[dict[str, Any]]:
@@ -193,18 +227,19 @@ def plan_ablation(abl: AblationConfig) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     for seed, one in runs:
         p = _plan(one)
-        rows = [("shared", s) for s in p.shared + p.base_eval]
-        rows += [(setting.name, s) for setting, _, stages in p.settings for s in stages]
+        rows: list[tuple[str, int | None, Stage]] = [("shared", None, s) for s in p.shared + p.base_eval]
+        rows += [(r.setting.name, r.train_seed, s) for r in p.runs for s in r.data + r.model]
         steps += [
             {
                 "seed": seed,
                 "row": row,
+                "train_seed": train_seed,
                 "stage": s.name,
                 "argv": s.argv,
                 "out": str(s.out),
                 "inputs": [str(i) for i in s.inputs],
             }
-            for row, s in rows
+            for row, train_seed, s in rows
         ]
     return steps
 
@@ -219,15 +254,25 @@ def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
             run_stage(stage, logs_dir=p.shared_dir / "logs")
         counts = _tau_counts(p.shared_dir, "base", p.tau_domains)
         rows.append(_row(BASE_ROW, p.shared_dir / "eval" / "bfcl-base" / "report.json", counts))
-    for setting, run, stages in p.settings:
-        logger.info("ablation setting %s: %s", setting.name, setting.filter)
-        for stage in stages:
-            run_stage(stage, logs_dir=run / "logs")
-        counts = _filter_counts(run / "filter")
+    per_train_seed: dict[int, list[dict[str, Any]]] = {}
+    for r in p.runs:
+        seed_note = "" if r.train_seed is None else f", training seed {r.train_seed}"
+        logger.info("ablation setting %s%s: %s", r.setting.name, seed_note, r.setting.filter)
+        for stage in r.data:
+            run_stage(stage, logs_dir=r.row_dir / "logs")
+        for stage in r.model:
+            run_stage(stage, logs_dir=r.out / "logs")
+        counts = _filter_counts(r.row_dir / "filter")
         if abl.imitation:
-            counts.update(_imitation_counts(run / "eval" / "imitation" / "report.json"))
-        counts.update(_tau_counts(run, "tuned", p.tau_domains))
-        rows.append(_row(setting.name, run / "eval" / "bfcl-tuned" / "report.json", counts))
+            counts.update(_imitation_counts(r.out / "eval" / "imitation" / "report.json"))
+        counts.update(_tau_counts(r.out, "tuned", p.tau_domains))
+        row = _row(r.setting.name, r.out / "eval" / "bfcl-tuned" / "report.json", counts)
+        if r.train_seed is None:
+            rows.append(row)
+        else:
+            per_train_seed.setdefault(r.train_seed, []).append(row)
+    if per_train_seed:
+        rows += aggregate_seeds(per_train_seed, axis="train_seed", same_data=True)
     return rows
 
 
@@ -265,22 +310,31 @@ def _tau_columns(raw: dict[str, tuple[int, int]]) -> dict[str, Any]:
     return out
 
 
-def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def aggregate_seeds(
+    per_seed: dict[int, list[dict[str, Any]]], *, axis: str = "seed", same_data: bool = False
+) -> list[dict[str, Any]]:
     """One row per setting over all seeds. Counts are summed (BFCL entries and probe points over the
-    seeds' runs); each seed's pooled score and probe mistake rate are listed beside the sums, since the
-    spread between seeds (different data, different training order) is the run-to-run noise a
-    single-seed table hides. The BFCL sample is the same in every seed, so its pooled interval treats
-    correlated entries as independent: it shows sampling noise of the runs, not of the benchmark sample."""
+    seeds' runs); each seed's pooled score, per-category scores and probe mistake rate are listed beside
+    the sums, since the spread between seeds is the run-to-run noise a single-seed table hides. `axis`
+    names what the seeds are: "seed" (pipeline seeds: other data and another training order; columns
+    `seeds`, `pooled_per_seed`, ...) or "train_seed" (training seeds over one dataset, `same_data`: its
+    filter counts are one figure, not a list). The BFCL sample is the same in every seed, so its pooled
+    interval treats correlated entries as independent: it shows sampling noise of the runs, not of the
+    benchmark sample."""
     seeds = sorted(per_seed)
     names = list(dict.fromkeys(r["setting"] for s in seeds for r in per_seed[s]))
     rows: list[dict[str, Any]] = []
     for name in names:
         runs = [r for s in seeds for r in per_seed[s] if r["setting"] == name]
         ran = [s for s in seeds if any(r["setting"] == name for r in per_seed[s])]
-        row: dict[str, Any] = {"setting": name, "seeds": " ".join(str(s) for s in ran)}
+        row: dict[str, Any] = {"setting": name, f"{axis}s": " ".join(str(s) for s in ran)}
+        if axis == "seed" and runs[0].get("train_seeds"):
+            row["train_seeds"] = runs[0]["train_seeds"]  # each seed's rows were trained at these
         for key in ("dropped_trajectories", "masked_turns", "assistant_turns"):
             values = [r.get(key) for r in runs]
-            if any(v is not None for v in values):
+            if same_data and values[0] is not None:
+                row[key] = values[0]
+            elif any(v is not None for v in values):
                 row[key] = " / ".join("" if v is None else str(v) for v in values)
         cats: dict[str, tuple[int, int]] = {}
         for r in runs:
@@ -291,7 +345,10 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str,
             values = [r.get(key) for r in runs]
             row[key] = None if any(v is None for v in values) else sum(values)
         _score_columns(row, cats)
-        row["pooled_per_seed"] = " / ".join(str(r["pooled"]) for r in runs)
+        row[f"pooled_per_{axis}"] = " / ".join(str(r["pooled"]) for r in runs)
+        for cat in sorted(cats):
+            # Where a call/decline threshold lands differs by run: the per-category spread shows it.
+            row[f"{cat}_per_{axis}"] = " / ".join("" if r.get(cat) is None else str(r[cat]) for r in runs)
         taus = [r["_tau"] for r in runs if r.get("_tau")]
         if taus:
             domains = sorted({d for t in taus for d in t})
@@ -300,7 +357,7 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str,
                 for d in domains
             }
             row.update(_tau_columns(summed))
-            row["tau_mean_pass1_per_seed"] = " / ".join(str(r.get("tau_mean_pass1")) for r in runs)
+            row[f"tau_mean_pass1_per_{axis}"] = " / ".join(str(r.get("tau_mean_pass1")) for r in runs)
             row["tau_user_model"] = " / ".join(
                 sorted({str(r["tau_user_model"]) for r in runs if r.get("tau_user_model")})
             )
@@ -308,7 +365,8 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]]) -> list[dict[str,
         if probes:
             raw = {k: sum(p[k] for p in probes) for k in ("points", "mistakes", "calls", "no_call")}
             row.update(_imitation_columns(raw))
-            row["imitation_rate_per_seed"] = " / ".join(str(r.get("imitation_mistake_rate")) for r in runs)
+            rates = " / ".join(str(r.get("imitation_mistake_rate")) for r in runs)
+            row[f"imitation_rate_per_{axis}"] = rates
         row["_counts"] = cats
         rows.append(row)
     return rows

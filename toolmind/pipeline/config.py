@@ -161,6 +161,14 @@ class AblationConfig:
             "each in seed<N>/, and aggregate the rows over seeds; None: once, with the pipeline's seed"
         },
     )
+    train_seeds: list[int] | None = field(
+        default=None,
+        metadata={
+            "help": "train (and evaluate) every row once per training seed on the row's one dataset, each "
+            "in <row>/train-seed<N>/, and aggregate the row over them: the spread of training order alone, "
+            "at the cost of training, not of synthesis; None: once, with the pipeline's seed"
+        },
+    )
 
 
 def _build(cls: type[Any], data: Any, where: str) -> Any:
@@ -211,16 +219,26 @@ def load_pipeline_config(path: str | Path, overrides: dict[str, Any] | None = No
     return cfg
 
 
+def _check_seeds(path: str | Path, name: str, seeds: Any) -> None:
+    if not isinstance(seeds, list) or not seeds or not all(type(s) is int for s in seeds):
+        raise ConfigError(f"{path}: {name}: expected a non-empty list of integers, got {seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"{path}: {name}: {seeds} repeats a seed")
+
+
 def load_ablation_config(path: str | Path) -> AblationConfig:
     cfg: AblationConfig = _build(AblationConfig, _read_yaml(path), str(path))
     if cfg.seeds is not None:
-        seeds = cfg.seeds
-        if not isinstance(seeds, list) or not seeds or not all(type(s) is int for s in seeds):
-            raise ConfigError(f"{path}: seeds: expected a non-empty list of integers, got {seeds!r}")
-        if len(set(seeds)) != len(seeds):
-            raise ConfigError(f"{path}: seeds: {seeds} repeats a seed")
+        _check_seeds(path, "seeds", cfg.seeds)
         if "seed" in cfg.overrides:
             raise ConfigError(f"{path}: overrides.seed and seeds both set; give the seeds in seeds only")
+    if cfg.train_seeds is not None:
+        _check_seeds(path, "train_seeds", cfg.train_seeds)
+        train_args = cfg.overrides.get("train_args") or {}
+        if isinstance(train_args, dict) and "seed" in train_args:
+            raise ConfigError(
+                f"{path}: overrides.train_args.seed and train_seeds both set; give them in train_seeds only"
+            )
     names = [s.name for s in cfg.settings]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: settings: names {names} repeat (each row gets its own directory)")
