@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from toolmind.pipeline.ablate import run_ablation
-from toolmind.pipeline.config import load_ablation_config
+from toolmind.pipeline.config import AblationConfig, load_ablation_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +55,19 @@ def _configs(tmp_path: Path, model_dir: Path) -> Path:
     }
     (tmp_path / "ablation.yaml").write_text(yaml.safe_dump(ablation))
     return tmp_path / "ablation.yaml"
+
+
+def _run_variant(tmp_path: Path, model_dir: Path, **changes: object) -> tuple[AblationConfig, Path]:
+    """The tiny ablation with `changes` to its config and no base-model row, run; its config and
+    directory."""
+    path = _configs(tmp_path, model_dir)
+    ablation = {**yaml.safe_load(path.read_text()), **changes, "overrides": {"evaluate_base": False}}
+    path.write_text(yaml.safe_dump(ablation))
+    cfg = load_ablation_config(path)
+    out = tmp_path / "ablation"
+    assert run_ablation(cfg) == out / "ablation.md"
+    assert (out / "ablation.png").stat().st_size > 1000
+    return cfg, out
 
 
 @pytest.mark.skipif(not (ROOT / ".venv-bfcl" / "bin" / "python").exists(), reason="needs `make install-bfcl`")
@@ -122,19 +135,11 @@ def test_ablation_counts_bfcl_failures_of_the_injected_mistake_kinds() -> None:
 
 @pytest.mark.skipif(not (ROOT / ".venv-bfcl" / "bin" / "python").exists(), reason="needs `make install-bfcl`")
 def test_ablation_over_seeds_runs_each_seed_and_aggregates(tmp_path: Path, tiny_qwen3_dir: Path) -> None:
-    path = _configs(tmp_path, tiny_qwen3_dir)
-    ablation = yaml.safe_load(path.read_text())
-    ablation["seeds"] = [0, 1]
-    ablation["settings"] = [
+    settings = [
         {"name": "none", "filter": {"trajectory": False, "turn": False}},
         {"name": "turn", "filter": {"trajectory": False, "turn": True}},
     ]
-    ablation["overrides"] = {"evaluate_base": False}
-    path.write_text(yaml.safe_dump(ablation))
-    cfg = load_ablation_config(path)
-    out = tmp_path / "ablation"
-    assert run_ablation(cfg) == out / "ablation.md"
-    assert (out / "ablation.png").stat().st_size > 1000
+    cfg, out = _run_variant(tmp_path, tiny_qwen3_dir, seeds=[0, 1], settings=settings)
 
     def table(where: Path) -> dict[str, dict[str, str]]:
         with open(where / "ablation.csv", encoding="utf-8") as fh:
@@ -165,16 +170,8 @@ def test_ablation_over_seeds_runs_each_seed_and_aggregates(tmp_path: Path, tiny_
 def test_ablation_over_training_seeds_trains_one_dataset_at_each_seed(
     tmp_path: Path, tiny_qwen3_dir: Path
 ) -> None:
-    path = _configs(tmp_path, tiny_qwen3_dir)
-    ablation = yaml.safe_load(path.read_text())
-    ablation["train_seeds"] = [0, 1]
-    ablation["settings"] = [{"name": "turn", "filter": {"trajectory": False, "turn": True}}]
-    ablation["overrides"] = {"evaluate_base": False}
-    path.write_text(yaml.safe_dump(ablation))
-    cfg = load_ablation_config(path)
-    out = tmp_path / "ablation"
-    assert run_ablation(cfg) == out / "ablation.md"
-    assert (out / "ablation.png").stat().st_size > 1000
+    settings = [{"name": "turn", "filter": {"trajectory": False, "turn": True}}]
+    cfg, out = _run_variant(tmp_path, tiny_qwen3_dir, train_seeds=[0, 1], settings=settings)
     with open(out / "ablation.csv", encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert (row["setting"], row["train_seeds"]) == ("turn", "0 1")
