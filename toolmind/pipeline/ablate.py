@@ -272,7 +272,7 @@ def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
         else:
             per_train_seed.setdefault(r.train_seed, []).append(row)
     if per_train_seed:
-        rows += aggregate_seeds(per_train_seed, axis="train_seed", same_data=True)
+        rows += aggregate_seeds(per_train_seed, axis="train_seed")
     return rows
 
 
@@ -310,15 +310,13 @@ def _tau_columns(raw: dict[str, tuple[int, int]]) -> dict[str, Any]:
     return out
 
 
-def aggregate_seeds(
-    per_seed: dict[int, list[dict[str, Any]]], *, axis: str = "seed", same_data: bool = False
-) -> list[dict[str, Any]]:
+def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]], *, axis: str = "seed") -> list[dict[str, Any]]:
     """One row per setting over all seeds. Counts are summed (BFCL entries and probe points over the
     seeds' runs); each seed's pooled score, per-category scores and probe mistake rate are listed beside
     the sums, since the spread between seeds is the run-to-run noise a single-seed table hides. `axis`
     names what the seeds are: "seed" (pipeline seeds: other data and another training order; columns
-    `seeds`, `pooled_per_seed`, ...) or "train_seed" (training seeds over one dataset, `same_data`: its
-    filter counts are one figure, not a list). The BFCL sample is the same in every seed, so its pooled
+    `seeds`, `pooled_per_seed`, ...) or "train_seed" (training seeds over one dataset: its filter counts
+    are one figure, not a list). The BFCL sample is the same in every seed, so its pooled
     interval treats correlated entries as independent: it shows sampling noise of the runs, not of the
     benchmark sample."""
     seeds = sorted(per_seed)
@@ -332,7 +330,7 @@ def aggregate_seeds(
             row["train_seeds"] = runs[0]["train_seeds"]  # each seed's rows were trained at these
         for key in ("dropped_trajectories", "masked_turns", "assistant_turns"):
             values = [r.get(key) for r in runs]
-            if same_data and values[0] is not None:
+            if axis == "train_seed" and values[0] is not None:
                 row[key] = values[0]
             elif any(v is not None for v in values):
                 row[key] = " / ".join("" if v is None else str(v) for v in values)
