@@ -15,6 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     bfcl_commands.add_parser(evsub)
     tau_commands.add_parser(evsub)
     add_imitation_parser(evsub)
+    add_decisions_parser(evsub)
 
 
 def add_imitation_parser(sub: argparse._SubParsersAction) -> None:
@@ -66,4 +67,55 @@ def run_imitation(args: argparse.Namespace) -> int:
         dtype=args.dtype,
     )
     sys.stdout.write(markdown(run_probe(cfg)))
+    return 0
+
+
+def add_decisions_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "decisions",
+        help="BFCL call-or-decline judgement free of the threshold: AUC, ROC points, an exact operating point",
+        description="Measure the first-token margin (<tool_call> logit minus the best other) of every "
+        "single-turn entry of a finished `toolmind eval bfcl` result folder, report the AUC of entries "
+        "that need a call over irrelevance entries, and score (official scorer) greedy decoding with the "
+        "bias on <tool_call> that brings irrelevance to the target: only the entries whose first token "
+        "flips are generated again. A diagnostic, not a BFCL score (the bias is chosen on the benchmark).",
+    )
+    p.add_argument("--model", required=True, help="the checkpoint directory that produced --results")
+    p.add_argument("--results", required=True, help="its result folder, OUT/results/<model-key>")
+    p.add_argument("--out", required=True, help="output folder (margins.jsonl is resumable)")
+    p.add_argument(
+        "--irrelevance-target",
+        dest="irrelevance_target",
+        type=float,
+        default=0.8,
+        help="irrelevance rate of the operating point (default 0.8, the demo's goal)",
+    )
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=16)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="float32")
+    p.set_defaults(func=run_decisions)
+
+
+def run_decisions(args: argparse.Namespace) -> int:
+    import logging
+    import sys
+
+    from toolmind.eval.bfcl.decisions import DecisionsConfig, markdown
+    from toolmind.eval.bfcl.decisions import run_decisions as run
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = DecisionsConfig(
+            model=args.model,
+            results=args.results,
+            out=args.out,
+            irrelevance_target=args.irrelevance_target,
+            batch_size=args.batch_size,
+            device=args.device,
+            dtype=args.dtype,
+        )
+        report = run(cfg)
+    except ValueError as exc:
+        raise SystemExit(f"toolmind eval decisions: {exc}") from exc
+    sys.stdout.write(markdown(report))
     return 0

@@ -91,7 +91,7 @@ class TransformersGenerator:
         self.max_new_tokens = max_new_tokens
         self.name = f"transformers:{model}"
 
-    def _budget(self, prompt_tokens: int) -> int:
+    def budget(self, prompt_tokens: int) -> int:
         """Official budget: min(cap, context - prompt - 2); 1000 when the prompt is already too long."""
         ctx = getattr(self.backend.model.config, "max_position_embeddings", None)
         if ctx is None:
@@ -106,7 +106,7 @@ class TransformersGenerator:
         ]
         groups: dict[int, list[int]] = {}
         for i, n in enumerate(lengths):
-            groups.setdefault(self._budget(n), []).append(i)
+            groups.setdefault(self.budget(n), []).append(i)
         outs: list[GenOutput] = [GenOutput("")] * len(batch)
         for budget, idx in groups.items():
             texts = self.backend.generate_texts([batch[i].prompt for i in idx], budget)

@@ -1,0 +1,503 @@
+"""Call-or-decline judgement on BFCL, free of the threshold: `toolmind eval decisions`.
+
+Two models can judge alike which requests their tools serve and still score far apart on BFCL's
+irrelevance and simple/multiple categories, because training order moves where they start declining
+(recipes/README.md, "Three training seeds on the demo's own data"). This module separates the two.
+
+**Score.** Each entry's *call score* is the log-probability, teacher-forced after the official prompt,
+of answering with a call at once: the empty think block and ``<tool_call>`` (``<think>\n\n</think>\n\n
+<tool_call>``; ``<tool_call>`` alone when thinking is off and the prompt already holds the empty block).
+Why not the ``<tool_call>`` logit at the first answer token: the demo's models commit earlier, at the
+whitespace after ``</think>`` (``\n\n`` then a call, ``\n`` ``\n`` then a decline), and among the
+entries that reach ``<tool_call>`` its margin ranks irrelevant ones higher (AUC 0.35 for expV0t1); the
+whole prefix carries both steps.
+
+* **Ranking** (threshold-free): the AUC of the call scores of entries that need a call (every
+  single-turn category but the irrelevance ones) over those that need none (irrelevance,
+  live_irrelevance); 0.5 is chance. ROC points at fixed irrelevance rates.
+* **Operating point** (exact): the policy "call iff the call score exceeds t", with t the lowest
+  threshold whose irrelevance reaches a target (the goal's 80% by default), decoded and scored by the
+  official scorer next to the stored outputs. An entry it sends to a call answers with the call prefix
+  and the greedy rest; one it sends to no call answers greedily with ``<tool_call>`` forbidden while the
+  output is still think tags and whitespace. Stored greedy outputs are reused wherever they are exactly
+  that answer (a greedy call along the call prefix; a greedy output that does not call first), so only
+  the others are generated.
+
+The operating point is a **diagnostic, not a BFCL score**: t is chosen on the benchmark's own
+irrelevance entries. It answers "could this model reach both goals at some threshold?", and it compares
+recipes at equal irrelevance instead of wherever their training order put them. It is meant for models
+that answer without reasoning (the demo's `reasoning: drop`); for one that reasons first the empty think
+block is no answer it would give.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import math
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import LogitsProcessor, LogitsProcessorList
+
+from toolmind.chat.render import EMPTY_THINK
+from toolmind.eval.bfcl.data import SINGLE_TURN_CATEGORIES, bfcl_version, load_questions
+from toolmind.eval.bfcl.generators import TransformersGenerator
+from toolmind.eval.bfcl.prompt import format_prompt, parse_response, prepare_entry
+from toolmind.eval.bfcl.report import wilson_interval
+from toolmind.eval.bfcl.results import (
+    append_results,
+    checkpoint_fingerprint,
+    load_results,
+    read_manifest,
+    result_file,
+    sort_result_file,
+)
+from toolmind.eval.bfcl.score import score_run
+from toolmind.llm.transformers_backend import TransformersBackend, cut_at_stop
+
+logger = logging.getLogger(__name__)
+
+#: Categories whose entries must not be answered with a call.
+IRRELEVANT = ("irrelevance", "live_irrelevance")
+CALL_TOKEN = "<tool_call>"
+
+
+@dataclass
+class DecisionsConfig:
+    """One `toolmind eval decisions` run."""
+
+    model: str = field(metadata={"help": "checkpoint directory (transformers) that produced `results`"})
+    results: str = field(
+        metadata={"help": "its BFCL result folder (OUT/results/<model-key> of `toolmind eval bfcl`)"}
+    )
+    out: str = field(metadata={"help": "output folder: scores.jsonl, results/, report.json/.md"})
+    irrelevance_target: float = field(
+        default=0.8, metadata={"help": "irrelevance rate the operating point must reach (0-1)"}
+    )
+    batch_size: int = field(default=16, metadata={"help": "prompts per generation call (flipped entries)"})
+    device: str = field(default="cpu", metadata={"help": "torch device"})
+    dtype: str = field(default="float32", metadata={"help": "torch dtype (the evaluation's)"})
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.irrelevance_target <= 1.0:
+            raise ValueError(f"irrelevance_target must be in (0, 1], got {self.irrelevance_target}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
+
+@dataclass
+class Decision:
+    """One entry's call score."""
+
+    id: str
+    category: str
+    score: float = field(metadata={"help": "log-probability of the call prefix after the prompt"})
+    greedy_call: bool = field(metadata={"help": "whether greedy decoding follows the call prefix"})
+
+    @property
+    def relevant(self) -> bool:
+        return self.category not in IRRELEVANT
+
+
+class NoCallInPreamble(LogitsProcessor):
+    """Forbid `token_id` in every row whose generated tokens (after `start`) are all preamble tokens
+    (think tags, whitespace): the greedy answer that does not call first."""
+
+    def __init__(self, token_id: int, start: int, preamble: torch.Tensor) -> None:
+        self.token_id = token_id
+        self.start = start
+        self.preamble = preamble  # bool per vocabulary id
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        generated = input_ids[:, self.start :]
+        rows = self.preamble.to(input_ids.device)[generated].all(dim=1)
+        if not bool(rows.any()):
+            return scores
+        scores = scores.clone()
+        scores[rows, self.token_id] = torch.finfo(scores.dtype).min
+        return scores
+
+
+def auc(positive: list[float], negative: list[float]) -> float | None:
+    """P(a positive's score > a negative's), ties counting half (the Mann-Whitney AUC)."""
+    if not positive or not negative:
+        return None
+    neg = sorted(negative)
+    wins = 0.0
+    for p in positive:
+        below = bisect.bisect_left(neg, p)
+        wins += below + 0.5 * (bisect.bisect_right(neg, p) - below)
+    return wins / (len(positive) * len(neg))
+
+
+def called(row: dict[str, Any]) -> bool:
+    """Whether a stored output calls before anything else (no reasoning, then ``<tool_call>``)."""
+    return not row.get("reasoning_content") and str(row.get("result", "")).lstrip().startswith(CALL_TOKEN)
+
+
+def reusable(d: Decision, call: bool, row: dict[str, Any]) -> bool:
+    """Whether the stored greedy output is exactly the policy's answer for `d` (see the module doc)."""
+    return (d.greedy_call and called(row)) if call else not called(row)
+
+
+def _entries(run_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Prepared entries of every single-turn category with outputs in `run_dir`, in file order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for category in SINGLE_TURN_CATEGORIES:
+        rows = load_results(result_file(run_dir, category))
+        if rows:
+            out[category] = [prepare_entry(e) for e in load_questions(category) if e["id"] in rows]
+    return out
+
+
+def _prompt(entry: dict[str, Any], thinking: bool) -> str:
+    return format_prompt(entry["question"][0], entry["function"], thinking=thinking)
+
+
+def read_scores(path: Path) -> list[Decision]:
+    """The records of a scores file; a torn last line (a killed run) is cut off the file.
+
+    Raises:
+        ValueError: On a bad line that is not the last one (names the file and line).
+    """
+    if not path.is_file():
+        return []
+    lines = path.read_text().splitlines()
+    out: list[Decision] = []
+    for i, line in enumerate(lines):
+        try:
+            out.append(Decision(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as exc:
+            if i == len(lines) - 1:
+                logger.warning("%s: dropping torn last line %d (interrupted run)", path, i + 1)
+                path.write_text("".join(ln + "\n" for ln in lines[:i]))
+                break
+            raise ValueError(f"{path}:{i + 1}: not a call-score record: {exc}") from exc
+    return out
+
+
+def preamble_mask(tokenizer: Any, size: int) -> torch.Tensor:
+    """Per vocabulary id: is it a think tag or whitespace only (what may precede the answer)?"""
+    mask = torch.zeros(size, dtype=torch.bool)
+    for token_id in range(size):
+        text = tokenizer.decode([token_id], skip_special_tokens=False)
+        mask[token_id] = text in ("<think>", "</think>") or (text != "" and text.strip() == "")
+    return mask
+
+
+def call_prefix(backend: TransformersBackend, thinking: bool) -> list[int]:
+    """Token ids of answering with a call at once.
+
+    Raises:
+        ValueError: If the tokenizer has no ``<tool_call>`` token (not a Qwen-format model).
+    """
+    tok = backend.tokenizer
+    token_id = tok.convert_tokens_to_ids(CALL_TOKEN)
+    if not isinstance(token_id, int) or token_id == tok.unk_token_id:
+        raise ValueError(f"{backend.path}: the tokenizer has no {CALL_TOKEN} token (not a Qwen-format model)")
+    # Starts with a special token, so alone it tokenizes as it does after the prompt.
+    ids: list[int] = tok((EMPTY_THINK if thinking else "") + CALL_TOKEN, add_special_tokens=False)[
+        "input_ids"
+    ]
+    return ids
+
+
+def measure_scores(
+    backend: TransformersBackend, entries: dict[str, list[dict[str, Any]]], thinking: bool, path: Path
+) -> list[Decision]:
+    """The call score of every entry (one unpadded teacher-forced pass each), appended to `path` as
+    measured; ids already there are read back, not measured again."""
+    tok, model = backend.tokenizer, backend.model
+    prefix = call_prefix(backend, thinking)
+    done = {d.id: d for d in read_scores(path)}
+    todo = sum(1 for es in entries.values() for e in es if e["id"] not in done)
+    start, measured = time.perf_counter(), 0
+    decisions: list[Decision] = []
+    with path.open("a") as fh, torch.inference_mode():
+        for category, es in entries.items():
+            for e in es:
+                if e["id"] in done:
+                    decisions.append(done[e["id"]])
+                    continue
+                prompt = tok(_prompt(e, thinking), add_special_tokens=False)["input_ids"]
+                ids = torch.tensor([prompt + prefix], device=backend.device)
+                logits = model(ids).logits[0, len(prompt) - 1 : -1].float()
+                target = torch.tensor(prefix, device=logits.device)
+                logp = torch.log_softmax(logits, dim=-1).gather(1, target[:, None]).sum()
+                greedy = bool((logits.argmax(dim=-1) == target).all())
+                d = Decision(e["id"], category, float(logp), greedy)
+                fh.write(json.dumps(asdict(d)) + "\n")
+                fh.flush()
+                decisions.append(d)
+                measured += 1
+                if measured % 50 == 0 or measured == todo:
+                    rate = measured / (time.perf_counter() - start)
+                    logger.info("call scores: %d/%d (%.1f entries/s)", measured, todo, rate)
+    return decisions
+
+
+def generate_answers(
+    gen: TransformersGenerator, prompts: list[list[int]], call: bool, thinking: bool, batch_size: int
+) -> list[tuple[str, int]]:
+    """The policy's answers: the call prefix and the greedy rest (`call`), or greedy decoding with
+    ``<tool_call>`` forbidden while the output is still preamble. Rows are left-padded as
+    `TransformersBackend` pads them and grouped by the stored outputs' token budget. Returns (raw text
+    from the first answer token, its length in tokens)."""
+    backend = gen.backend
+    tok, model = backend.tokenizer, backend.model
+    full = call_prefix(backend, thinking)
+    prefix = full if call else []
+    mask = None if call else preamble_mask(tok, model.get_output_embeddings().weight.shape[0])
+    out: list[tuple[str, int]] = [("", 0)] * len(prompts)
+    done = 0
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(prompts):
+        groups.setdefault(max(1, gen.budget(len(p)) - len(prefix)), []).append(i)
+    with torch.inference_mode():
+        for budget, members in groups.items():
+            members.sort(key=lambda i: len(prompts[i]))
+            for b in range(0, len(members), batch_size):
+                idx = members[b : b + batch_size]
+                rows = [prompts[i] + prefix for i in idx]
+                width = max(len(r) for r in rows)
+                pad = tok.pad_token_id
+                ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows], device=backend.device)
+                attention = torch.tensor(
+                    [[0] * (width - len(r)) + [1] * len(r) for r in rows], device=backend.device
+                )
+                processors = LogitsProcessorList(
+                    [] if mask is None else [NoCallInPreamble(full[-1], width, mask)]
+                )
+                generated = model.generate(
+                    input_ids=ids,
+                    attention_mask=attention,
+                    max_new_tokens=budget,
+                    do_sample=False,
+                    eos_token_id=backend.stop_ids,
+                    pad_token_id=pad,
+                    logits_processor=processors,
+                )
+                for row, i in enumerate(idx):
+                    new = generated[row, width:].tolist()
+                    length = next((k for k, t in enumerate(new) if t in backend.stop_ids), len(new))
+                    text = tok.decode(prefix + new[:length], skip_special_tokens=False)
+                    out[i] = (cut_at_stop(text), len(prefix) + length)
+                done += len(idx)
+                logger.info(
+                    "answers that %s: %d/%d", "call" if call else "do not call first", done, len(prompts)
+                )
+    return out
+
+
+def choose_threshold(
+    decisions: list[Decision], kept_ok: dict[str, bool], rows: dict[str, dict[str, Any]], target: float
+) -> float:
+    """The lowest threshold t (call iff score > t) whose estimated irrelevance reaches `target`.
+
+    An irrelevance entry whose stored output is the policy's answer keeps its official outcome
+    (`kept_ok`); another is estimated by the policy's decision (no call succeeds, a call fails); the
+    exact figure comes from scoring the policy's outputs. -inf when calling everywhere reaches it."""
+    neg = [d for d in decisions if not d.relevant]
+    need = math.ceil(target * len(neg) - 1e-9)
+
+    def success(t: float) -> int:
+        n = 0
+        for d in neg:
+            call = d.score > t
+            n += kept_ok[d.id] if reusable(d, call, rows[d.id]) else not call
+        return n
+
+    for t in [-math.inf, *sorted({d.score for d in decisions})]:
+        if success(t) >= need:
+            return t
+    return math.inf
+
+
+def _summary(scores: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for category, s in scores.items():
+        lo, hi = wilson_interval(s.correct, s.total)
+        out[category] = {"correct": s.correct, "total": s.total, "accuracy": s.accuracy, "ci95": [lo, hi]}
+    return out
+
+
+def _row(entry_id: str, text: str, prompt_tokens: int, length: int) -> dict[str, Any]:
+    parsed = parse_response(text)
+    row: dict[str, Any] = {
+        "id": entry_id,
+        "result": parsed.text,
+        "input_token_count": prompt_tokens,
+        "output_token_count": length,
+        "latency": 0.0,
+    }
+    if parsed.reasoning:
+        row["reasoning_content"] = parsed.reasoning
+    return row
+
+
+def roc_points(pos: list[float], neg: list[float]) -> list[dict[str, float]]:
+    """Share of entries needing a call that still call when a given share of irrelevance entries
+    declines (the threshold at that irrelevance entry's score)."""
+    neg_sorted = sorted(neg)
+    points = []
+    for rate in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0):
+        k = max(1, math.ceil(rate * len(neg) - 1e-9))
+        t = neg_sorted[k - 1]
+        declined = sum(m <= t for m in neg) / len(neg)
+        points.append(
+            {"irrelevance_declined": declined, "relevant_called": sum(m > t for m in pos) / len(pos)}
+        )
+    return points
+
+
+def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
+    """Call scores, AUC, ROC points and the exact operating point; writes OUT/report.json and report.md."""
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    source = Path(cfg.results)
+    manifest = read_manifest(source)
+    if manifest["fingerprint"] != checkpoint_fingerprint(cfg.model):
+        raise ValueError(
+            f"{source / 'manifest.json'}: its outputs come from {manifest['model']!r} as it was then, "
+            f"not from the checkpoint now at {cfg.model!r}"
+        )
+    settings = manifest["settings"]
+    if settings.get("backend") != "transformers":
+        raise ValueError(f"{source / 'manifest.json'}: decisions need a transformers result folder")
+    thinking, budget = bool(settings["thinking"]), int(settings["max_new_tokens"])
+    entries = _entries(source)
+    if not any(c in IRRELEVANT for c in entries) or all(c in IRRELEVANT for c in entries):
+        raise ValueError(f"{source}: needs outputs of irrelevance and of at least one category that calls")
+    rows = {i: r for c in entries for i, r in load_results(result_file(source, c)).items()}
+    selection = {c: [e["id"] for e in es] for c, es in entries.items()}
+    partial = any(len(ids) < len(load_questions(c)) for c, ids in selection.items())
+
+    gen = TransformersGenerator(
+        cfg.model, max_new_tokens=budget, device=cfg.device, dtype=cfg.dtype, batch_size=cfg.batch_size
+    )
+    decisions = measure_scores(gen.backend, entries, thinking, out / "scores.jsonl")
+    original = score_run(source, out / "original", selection, partial=partial)
+    failed = {i for score in original.scores.values() for i in score.failed_ids}
+    kept_ok = {d.id: d.id not in failed for d in decisions}
+    threshold = choose_threshold(decisions, kept_ok, rows, cfg.irrelevance_target)
+
+    # The policy's outputs: stored ones where they are its answer, the others generated.
+    run_dir = out / "results" / f"{source.name}-threshold"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    (run_dir / "manifest.json").write_text(
+        json.dumps({**manifest, "call_score_threshold": threshold, "source": str(source)}, indent=2)
+    )
+    todo: dict[bool, list[Decision]] = {True: [], False: []}
+    for d in decisions:
+        call = d.score > threshold
+        if not reusable(d, call, rows[d.id]):
+            todo[call].append(d)
+    fresh = {d.id for ds in todo.values() for d in ds}
+    for category, ids in selection.items():
+        append_results(result_file(run_dir, category), [rows[i] for i in ids if i not in fresh])
+    by_id = {e["id"]: e for es in entries.values() for e in es}
+    start = time.perf_counter()
+    for call, ds in todo.items():
+        tok = gen.backend.tokenizer
+        prompts = [tok(_prompt(by_id[d.id], thinking), add_special_tokens=False)["input_ids"] for d in ds]
+        answers = generate_answers(gen, prompts, call, thinking, cfg.batch_size)
+        for d, p, (text, length) in zip(ds, prompts, answers, strict=True):
+            append_results(result_file(run_dir, d.category), [_row(d.id, text, len(p), length)])
+        logger.info("generated %d answers that %s", len(ds), "call" if call else "do not call first")
+    for category in selection:
+        sort_result_file(result_file(run_dir, category))
+    gen_seconds = time.perf_counter() - start
+    operating = score_run(run_dir, out / "operating", selection, partial=partial)
+
+    pos = [d.score for d in decisions if d.relevant]
+    neg = [d.score for d in decisions if not d.relevant]
+    by_cat = {c: [d.score for d in decisions if d.category == c] for c in entries}
+    report = {
+        "model": cfg.model,
+        "results": str(source),
+        "bfcl_version": bfcl_version(),
+        "settings": {**settings, "irrelevance_target": cfg.irrelevance_target, "dtype": cfg.dtype},
+        "diagnostic": "the threshold is chosen on the benchmark's own irrelevance entries: not a BFCL score",
+        "entries": {c: len(ids) for c, ids in selection.items()},
+        "auc": auc(pos, neg),
+        "auc_by_category": {c: auc(v, neg) for c, v in by_cat.items() if c not in IRRELEVANT},
+        "median_score": {c: _median(v) for c, v in by_cat.items()},
+        "stored_calls": {c: sum(called(rows[i]) for i in ids) for c, ids in selection.items()},
+        "greedy_call_prefix": {c: sum(d.greedy_call for d in decisions if d.category == c) for c in entries},
+        "roc": roc_points(pos, neg),
+        "threshold": threshold,
+        "generated": {"call": len(todo[True]), "no_call": len(todo[False])},
+        "generation_seconds": round(gen_seconds, 1),
+        "original": _summary(original.scores),
+        "operating": _summary(operating.scores),
+    }
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "report.md").write_text(markdown(report))
+    return report
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def _cell(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return "not scored"
+    lo, hi = s["ci95"]
+    return f"{s['correct']}/{s['total']} = {s['accuracy']:.1%} [{lo:.1%}–{hi:.1%}]"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as markdown: ranking, ROC points, and the stored and the policy's scores."""
+    target = report["settings"]["irrelevance_target"]
+    lines = [
+        f"# Call-or-decline decisions: {report['model']} (bfcl-eval {report['bfcl_version']})",
+        "",
+        f"Stored outputs: `{report['results']}`. **A diagnostic, not a BFCL score**: {report['diagnostic']}.",
+        "",
+        "AUC of the call score (log-probability of answering with a call at once), entries that need "
+        f"a call over irrelevance entries: **{_fmt(report['auc'])}** (0.5 = chance)"
+        + "".join(f"; {c} {_fmt(v)}" for c, v in report["auc_by_category"].items()),
+        "",
+        "| category | entries | median call score | stored outputs that call | greedy along the call prefix |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for c, n in report["entries"].items():
+        lines.append(
+            f"| {c} | {n} | {_fmt(report['median_score'][c], 2)} | {report['stored_calls'][c]} "
+            f"| {report['greedy_call_prefix'][c]} |"
+        )
+    lines += [
+        "",
+        "| irrelevance entries declined | entries needing a call still calling |",
+        "|---|---|",
+    ]
+    lines += [f"| {p['irrelevance_declined']:.1%} | {p['relevant_called']:.1%} |" for p in report["roc"]]
+    lines += [
+        "",
+        f"Operating point for irrelevance >= {target:.0%}: call iff the call score > "
+        f"{_fmt(report['threshold'], 2)}; {report['generated']['call']} calls and "
+        f"{report['generated']['no_call']} answers without a first call generated "
+        f"({report['generation_seconds']} s), the rest stored; both columns scored by the official scorer.",
+        "",
+        "| category | stored (the model as evaluated) | at the operating point |",
+        "|---|---|---|",
+    ]
+    for c in report["entries"]:
+        lines.append(f"| {c} | {_cell(report['original'].get(c))} | {_cell(report['operating'].get(c))} |")
+    return "\n".join(lines) + "\n"
