@@ -319,11 +319,21 @@ def choose_threshold(
     return math.inf
 
 
+def _cell_figures(correct: int, total: int) -> dict[str, Any]:
+    lo, hi = wilson_interval(correct, total)
+    return {
+        "correct": correct,
+        "total": total,
+        "accuracy": correct / total if total else 0.0,
+        "ci95": [lo, hi],
+    }
+
+
 def _summary(scores: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for category, s in scores.items():
-        lo, hi = wilson_interval(s.correct, s.total)
-        out[category] = {"correct": s.correct, "total": s.total, "accuracy": s.accuracy, "ci95": [lo, hi]}
+    """Per category, and pooled over the categories that need a call (`needing_a_call`)."""
+    out = {category: _cell_figures(s.correct, s.total) for category, s in scores.items()}
+    relevant = [s for category, s in scores.items() if category not in IRRELEVANT]
+    out["needing_a_call"] = _cell_figures(sum(s.correct for s in relevant), sum(s.total for s in relevant))
     return out
 
 
@@ -424,7 +434,7 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "results": str(source),
         "bfcl_version": bfcl_version(),
         "settings": {**settings, "irrelevance_target": cfg.irrelevance_target, "dtype": cfg.dtype},
-        "diagnostic": "the threshold is chosen on the benchmark's own irrelevance entries: not a BFCL score",
+        "diagnostic": "the threshold is chosen on the benchmark's own irrelevance entries",
         "entries": {c: len(ids) for c, ids in selection.items()},
         "auc": auc(pos, neg),
         "auc_by_category": {c: auc(v, neg) for c, v in by_cat.items() if c not in IRRELEVANT},
@@ -498,6 +508,7 @@ def markdown(report: dict[str, Any]) -> str:
         "| category | stored (the model as evaluated) | at the operating point |",
         "|---|---|---|",
     ]
-    for c in report["entries"]:
-        lines.append(f"| {c} | {_cell(report['original'].get(c))} | {_cell(report['operating'].get(c))} |")
+    for c in [*report["entries"], "needing_a_call"]:
+        name = "all entries needing a call" if c == "needing_a_call" else c
+        lines.append(f"| {name} | {_cell(report['original'].get(c))} | {_cell(report['operating'].get(c))} |")
     return "\n".join(lines) + "\n"
