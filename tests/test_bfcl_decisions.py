@@ -18,6 +18,7 @@ from toolmind.eval.bfcl.decisions import (
     DecisionsConfig,
     NoCallInPreamble,
     auc,
+    auc_interval,
     called,
     choose_threshold,
     read_scores,
@@ -36,6 +37,14 @@ def test_auc_counts_ties_half_and_orders() -> None:
     assert auc([2.0], [2.0]) == 0.5
     assert auc([1.0, 3.0], [2.0]) == 0.5
     assert auc([], [1.0]) is None
+
+
+def test_auc_interval_narrows_with_entries_and_stays_in_range() -> None:
+    lo, hi = auc_interval(0.89, 600, 240)
+    assert 0.86 < lo < 0.89 < hi < 0.92
+    small = auc_interval(0.89, 30, 15)
+    assert small[0] < lo and small[1] > hi
+    assert auc_interval(1.0, 10, 10) == (1.0, 1.0)
 
 
 def test_no_call_in_preamble_forbids_the_call_only_before_the_answer_starts() -> None:

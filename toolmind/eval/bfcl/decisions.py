@@ -136,6 +136,16 @@ def auc(positive: list[float], negative: list[float]) -> float | None:
     return wins / (len(positive) * len(neg))
 
 
+def auc_interval(value: float, positives: int, negatives: int, z: float = 1.96) -> tuple[float, float]:
+    """95% interval of an AUC by the Hanley-McNeil (1982) standard error."""
+    q1, q2 = value / (2 - value), 2 * value * value / (1 + value)
+    var = (value * (1 - value) + (positives - 1) * (q1 - value**2) + (negatives - 1) * (q2 - value**2)) / (
+        positives * negatives
+    )
+    half = z * math.sqrt(max(var, 0.0))
+    return max(0.0, value - half), min(1.0, value + half)
+
+
 def called(row: dict[str, Any]) -> bool:
     """Whether a stored output calls before anything else (no reasoning, then ``<tool_call>``)."""
     return not row.get("reasoning_content") and str(row.get("result", "")).lstrip().startswith(CALL_TOKEN)
@@ -437,6 +447,7 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "diagnostic": "the threshold is chosen on the benchmark's own irrelevance entries",
         "entries": {c: len(ids) for c, ids in selection.items()},
         "auc": auc(pos, neg),
+        "auc_ci95": list(auc_interval(auc(pos, neg) or 0.5, len(pos), len(neg))),
         "auc_by_category": {c: auc(v, neg) for c, v in by_cat.items() if c not in IRRELEVANT},
         "median_score": {c: _median(v) for c, v in by_cat.items()},
         "stored_calls": {c: sum(called(rows[i]) for i in ids) for c, ids in selection.items()},
@@ -481,7 +492,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Stored outputs: `{report['results']}`. **A diagnostic, not a BFCL score**: {report['diagnostic']}.",
         "",
         "AUC of the call score (log-probability of answering with a call at once), entries that need "
-        f"a call over irrelevance entries: **{_fmt(report['auc'])}** (0.5 = chance)"
+        f"a call over irrelevance entries: **{_fmt(report['auc'])}** "
+        f"[{_fmt(report['auc_ci95'][0])}–{_fmt(report['auc_ci95'][1])}] (0.5 = chance)"
         + "".join(f"; {c} {_fmt(v)}" for c, v in report["auc_by_category"].items()),
         "",
         "| category | entries | median call score | stored outputs that call | greedy along the call prefix |",
