@@ -186,6 +186,10 @@ def test_operating_point_is_the_policy_decoded_from_scratch(
 
     again = run_decisions(cfg)  # scores are read back, not measured again
     assert again["auc"] == report["auc"] and again["operating"] == report["operating"]
+    marker = Path(cfg.out) / "decisions_manifest.json"  # scores of other outputs are never resumed
+    marker.write_text(json.dumps({**json.loads(marker.read_text()), "results": "elsewhere"}))
+    with pytest.raises(ValueError, match=r"decisions_manifest\.json: this folder holds the call scores"):
+        run_decisions(cfg)
 
 
 def test_a_changed_checkpoint_is_refused(tiny_qwen3_dir: Path, tmp_path: Path) -> None:

@@ -74,15 +74,16 @@ def add_decisions_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "decisions",
         help="BFCL call-or-decline judgement free of the threshold: AUC, ROC points, an exact operating point",
-        description="Measure the first-token margin (<tool_call> logit minus the best other) of every "
-        "single-turn entry of a finished `toolmind eval bfcl` result folder, report the AUC of entries "
-        "that need a call over irrelevance entries, and score (official scorer) greedy decoding with the "
-        "bias on <tool_call> that brings irrelevance to the target: only the entries whose first token "
-        "flips are generated again. A diagnostic, not a BFCL score (the bias is chosen on the benchmark).",
+        description="For every single-turn entry of a finished `toolmind eval bfcl` result folder of a "
+        "local checkpoint, measure the call score (log-probability of answering with a call at once), "
+        "report the AUC of entries that need a call over irrelevance entries and ROC points, and score "
+        "(official scorer) the policy 'call iff the call score > t' at the lowest t whose irrelevance "
+        "reaches the target; stored outputs are reused where they are that policy's answer. A "
+        "diagnostic, not a BFCL score: t is chosen on the benchmark (docs/bfcl.md).",
     )
     p.add_argument("--model", required=True, help="the checkpoint directory that produced --results")
     p.add_argument("--results", required=True, help="its result folder, OUT/results/<model-key>")
-    p.add_argument("--out", required=True, help="output folder (margins.jsonl is resumable)")
+    p.add_argument("--out", required=True, help="output folder (scores.jsonl is resumable)")
     p.add_argument(
         "--irrelevance-target",
         dest="irrelevance_target",

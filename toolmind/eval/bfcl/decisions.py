@@ -401,6 +401,18 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
     gen = TransformersGenerator(
         cfg.model, max_new_tokens=budget, device=cfg.device, dtype=cfg.dtype, batch_size=cfg.batch_size
     )
+    # Scores are resumed only for the same checkpoint, outputs and prompt mode.
+    identity = {
+        "fingerprint": manifest["fingerprint"],
+        "results": str(source.resolve()),
+        "thinking": thinking,
+    }
+    marker = out / "decisions_manifest.json"
+    if marker.is_file() and json.loads(marker.read_text()) != identity:
+        raise ValueError(
+            f"{marker}: this folder holds the call scores of another checkpoint or result folder"
+        )
+    marker.write_text(json.dumps(identity, indent=2, sort_keys=True))
     decisions = measure_scores(gen.backend, entries, thinking, out / "scores.jsonl")
     original = score_run(source, out / "original", selection, partial=partial)
     failed = {i for score in original.scores.values() for i in score.failed_ids}
