@@ -22,6 +22,7 @@ from toolmind.eval.bfcl.decisions import (
     called,
     choose_threshold,
     read_scores,
+    result_folder,
     run_decisions,
 )
 from toolmind.eval.bfcl.generators import TransformersGenerator
@@ -153,8 +154,14 @@ def test_operating_point_is_the_policy_decoded_from_scratch(
     stored_calls = sum(called(r) for rows in stored.values() for r in rows.values())
     assert stored_calls == (0 if kind == "random" else 8)
     # Half the irrelevance entries must not call: the other half (and some relevant ones) call.
+    # The evaluation's output folder names the model's one result folder.
+    assert result_folder(tmp_path / "bfcl", model) == source
     cfg = DecisionsConfig(
-        model=model, results=str(source), out=str(tmp_path / "dec"), batch_size=1, irrelevance_target=0.5
+        model=model,
+        results=str(tmp_path / "bfcl"),
+        out=str(tmp_path / "dec"),
+        batch_size=1,
+        irrelevance_target=0.5,
     )
     report = run_decisions(cfg)
     assert report["entries"] == {"simple_python": 4, "irrelevance": 4}
@@ -200,3 +207,5 @@ def test_a_changed_checkpoint_is_refused(tiny_qwen3_dir: Path, tmp_path: Path) -
     cfg = DecisionsConfig(model=str(tiny_qwen3_dir), results=str(run), out=str(tmp_path / "o"))
     with pytest.raises(ValueError, match="not from the checkpoint now at"):
         run_decisions(cfg)
+    with pytest.raises(ValueError, match=r"results: 0 result folders of .* \(none\)"):
+        result_folder(tmp_path, str(tiny_qwen3_dir))

@@ -82,7 +82,11 @@ def add_decisions_parser(sub: argparse._SubParsersAction) -> None:
         "diagnostic, not a BFCL score: t is chosen on the benchmark (docs/bfcl.md).",
     )
     p.add_argument("--model", required=True, help="the checkpoint directory that produced --results")
-    p.add_argument("--results", required=True, help="its result folder, OUT/results/<model-key>")
+    p.add_argument(
+        "--results",
+        required=True,
+        help="its result folder, OUT/results/<model-key>, or the `toolmind eval bfcl` OUT folder itself",
+    )
     p.add_argument("--out", required=True, help="output folder (scores.jsonl is resumable)")
     p.add_argument(
         "--irrelevance-target",

@@ -74,7 +74,10 @@ class DecisionsConfig:
 
     model: str = field(metadata={"help": "checkpoint directory (transformers) that produced `results`"})
     results: str = field(
-        metadata={"help": "its BFCL result folder (OUT/results/<model-key> of `toolmind eval bfcl`)"}
+        metadata={
+            "help": "its BFCL result folder (OUT/results/<model-key> of `toolmind eval bfcl`), or OUT "
+            "itself when it holds one result folder of the model"
+        }
     )
     out: str = field(metadata={"help": "output folder: scores.jsonl, results/, report.json/.md"})
     irrelevance_target: float = field(
@@ -376,11 +379,34 @@ def roc_points(pos: list[float], neg: list[float]) -> list[dict[str, float]]:
     return points
 
 
+def result_folder(path: Path, model: str) -> Path:
+    """`path` itself when it is a result folder; in a `toolmind eval bfcl` output folder, the one result
+    folder of `model` (`path/results/<model-key>` whose manifest has its fingerprint).
+
+    Raises:
+        ValueError: If `path` is neither, or holds no or several result folders of `model`.
+    """
+    if (path / "manifest.json").is_file() or not (path / "results").is_dir():
+        return path
+    fingerprint = checkpoint_fingerprint(model)
+    found = [
+        d
+        for d in sorted((path / "results").iterdir())
+        if (d / "manifest.json").is_file() and read_manifest(d)["fingerprint"] == fingerprint
+    ]
+    if len(found) != 1:
+        raise ValueError(
+            f"{path / 'results'}: {len(found)} result folders of {model} as it is now "
+            f"({', '.join(d.name for d in found) or 'none'}); name one with --results"
+        )
+    return found[0]
+
+
 def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
     """Call scores, AUC, ROC points and the exact operating point; writes OUT/report.json and report.md."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    source = Path(cfg.results)
+    source = result_folder(Path(cfg.results), cfg.model)
     manifest = read_manifest(source)
     if manifest["fingerprint"] != checkpoint_fingerprint(cfg.model):
         raise ValueError(
