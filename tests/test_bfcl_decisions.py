@@ -6,7 +6,6 @@ import json
 import math
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
@@ -71,17 +70,19 @@ def test_threshold_is_the_most_calling_one_that_reaches_the_target() -> None:
         _d("i2", "irrelevance", -1.0),
         _d("i3", "irrelevance", -2.0),
     ]
-    rows: dict[str, dict[str, Any]] = {
-        d.id: {"result": "<tool_call>\n{}" if d.score > 0 else "No."} for d in decisions
-    }
-    ok = {"i0": False, "i1": False, "i2": True, "i3": True}
+    # Stored outputs: i0, i1 call (wrong), i2, i3 do not (right); nothing else scored yet.
+    scored = {("i0", True): False, ("i1", True): False, ("i2", False): True, ("i3", False): True}
     # 2 of 4 decline as stored; any lower threshold would make i2 or i3 call.
-    assert choose_threshold(decisions, ok, rows, 0.5) == -1.0
-    assert choose_threshold(decisions, ok, rows, 0.75) == 0.5  # i1 flips to a decline
-    assert choose_threshold(decisions, ok, rows, 1.0) == 2.0
+    assert choose_threshold(decisions, scored, 0.5) == -1.0
+    assert choose_threshold(decisions, scored, 0.75) == 0.5  # i1 estimated to decline rightly
+    assert choose_threshold(decisions, scored, 1.0) == 2.0
     # A stored call that the scorer passed (an undecodable call) keeps counting as a success.
-    assert choose_threshold(decisions, {**ok, "i1": True}, rows, 0.75) == -1.0
-    assert choose_threshold(decisions, {d.id: True for d in decisions}, rows, 0.75) == -2.0
+    assert choose_threshold(decisions, {**scored, ("i1", True): True}, 0.75) == -1.0
+    # A decline that was generated and scored wrong (it still called) moves the threshold up.
+    assert choose_threshold(decisions, {**scored, ("i1", False): False}, 0.75) == 2.0
+    assert (
+        choose_threshold(decisions, {**scored, ("i1", False): False, ("i0", False): False}, 0.75) == math.inf
+    )
 
 
 def test_a_torn_last_score_line_is_cut_and_a_bad_middle_line_named(tmp_path: Path) -> None:

@@ -56,7 +56,6 @@ from toolmind.eval.bfcl.results import (
     load_results,
     read_manifest,
     result_file,
-    sort_result_file,
 )
 from toolmind.eval.bfcl.score import score_run
 from toolmind.llm.transformers_backend import TransformersBackend, cut_at_stop
@@ -66,6 +65,8 @@ logger = logging.getLogger(__name__)
 #: Categories whose entries must not be answered with a call.
 IRRELEVANT = ("irrelevance", "live_irrelevance")
 CALL_TOKEN = "<tool_call>"
+#: Rounds of choosing the threshold again when the scored irrelevance falls short of the target.
+MAX_ROUNDS = 4
 
 
 @dataclass
@@ -308,23 +309,21 @@ def generate_answers(
     return out
 
 
-def choose_threshold(
-    decisions: list[Decision], kept_ok: dict[str, bool], rows: dict[str, dict[str, Any]], target: float
-) -> float:
+Outcomes = dict[tuple[str, bool], bool]
+"""Official outcome (passed?) of an entry's answer, by (entry id, whether the answer calls first)."""
+
+
+def choose_threshold(decisions: list[Decision], outcomes: Outcomes, target: float) -> float:
     """The lowest threshold t (call iff score > t) whose estimated irrelevance reaches `target`.
 
-    An irrelevance entry whose stored output is the policy's answer keeps its official outcome
-    (`kept_ok`); another is estimated by the policy's decision (no call succeeds, a call fails); the
-    exact figure comes from scoring the policy's outputs. -inf when calling everywhere reaches it."""
+    An irrelevance entry whose answer at t has been scored counts its official outcome (`outcomes`);
+    another is estimated by the policy's decision (no call succeeds, a call fails); the exact figure
+    comes from scoring the policy's answers. -inf when calling everywhere reaches the target."""
     neg = [d for d in decisions if not d.relevant]
     need = math.ceil(target * len(neg) - 1e-9)
 
     def success(t: float) -> int:
-        n = 0
-        for d in neg:
-            call = d.score > t
-            n += kept_ok[d.id] if reusable(d, call, rows[d.id]) else not call
-        return n
+        return sum(outcomes.get((d.id, d.score > t), d.score <= t) for d in neg)
 
     for t in [-math.inf, *sorted({d.score for d in decisions})]:
         if success(t) >= need:
@@ -440,39 +439,59 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         )
     marker.write_text(json.dumps(identity, indent=2, sort_keys=True))
     decisions = measure_scores(gen.backend, entries, thinking, out / "scores.jsonl")
+    by_decision = {d.id: d for d in decisions}
     original = score_run(source, out / "original", selection, partial=partial)
     failed = {i for score in original.scores.values() for i in score.failed_ids}
-    kept_ok = {d.id: d.id not in failed for d in decisions}
-    threshold = choose_threshold(decisions, kept_ok, rows, cfg.irrelevance_target)
+    outcomes: Outcomes = {}
+    for d in decisions:  # a stored output answers for each decision it is the policy's answer to
+        for call in (True, False):
+            if reusable(d, call, rows[d.id]):
+                outcomes[(d.id, call)] = d.id not in failed
 
-    # The policy's outputs: stored ones where they are its answer, the others generated.
+    # The policy's answers: stored ones where they are its answer, the others generated. An answer that
+    # was estimated wrongly (a decline that still calls, a call that does not decode) can leave the
+    # irrelevance short of the target: then the threshold is chosen again with the scored outcomes and
+    # only the newly needed answers are generated, a few rounds at most.
     run_dir = out / "results" / f"{source.name}-threshold"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
-    (run_dir / "manifest.json").write_text(
-        json.dumps({**manifest, "call_score_threshold": threshold, "source": str(source)}, indent=2)
-    )
-    todo: dict[bool, list[Decision]] = {True: [], False: []}
-    for d in decisions:
-        call = d.score > threshold
-        if not reusable(d, call, rows[d.id]):
-            todo[call].append(d)
-    fresh = {d.id for ds in todo.values() for d in ds}
-    for category, ids in selection.items():
-        append_results(result_file(run_dir, category), [rows[i] for i in ids if i not in fresh])
     by_id = {e["id"]: e for es in entries.values() for e in es}
-    start = time.perf_counter()
-    for call, ds in todo.items():
-        tok = gen.backend.tokenizer
-        prompts = [tok(_prompt(by_id[d.id], thinking), add_special_tokens=False)["input_ids"] for d in ds]
-        answers = generate_answers(gen, prompts, call, thinking, cfg.batch_size)
-        for d, p, (text, length) in zip(ds, prompts, answers, strict=True):
-            append_results(result_file(run_dir, d.category), [_row(d.id, text, len(p), length)])
-        logger.info("generated %d answers that %s", len(ds), "call" if call else "do not call first")
-    for category in selection:
-        sort_result_file(result_file(run_dir, category))
+    generated: dict[tuple[str, bool], dict[str, Any]] = {}
+    need = math.ceil(cfg.irrelevance_target * sum(not d.relevant for d in decisions) - 1e-9)
+    start, rounds = time.perf_counter(), 0
+    while rounds < MAX_ROUNDS:
+        rounds += 1
+        threshold = choose_threshold(decisions, outcomes, cfg.irrelevance_target)
+        todo: dict[bool, list[Decision]] = {True: [], False: []}
+        for d in decisions:
+            call = d.score > threshold
+            if not reusable(d, call, rows[d.id]) and (d.id, call) not in generated:
+                todo[call].append(d)
+        for call, ds in todo.items():
+            tok = gen.backend.tokenizer
+            prompts = [tok(_prompt(by_id[d.id], thinking), add_special_tokens=False)["input_ids"] for d in ds]
+            answers = generate_answers(gen, prompts, call, thinking, cfg.batch_size)
+            for d, p, (text, length) in zip(ds, prompts, answers, strict=True):
+                generated[(d.id, call)] = _row(d.id, text, len(p), length)
+            logger.info("generated %d answers that %s", len(ds), "call" if call else "do not call first")
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+        (run_dir / "manifest.json").write_text(
+            json.dumps({**manifest, "call_score_threshold": threshold, "source": str(source)}, indent=2)
+        )
+        for category, ids in selection.items():
+            policy = []
+            for i in ids:
+                d, call = by_decision[i], by_decision[i].score > threshold
+                policy.append(rows[i] if reusable(d, call, rows[i]) else generated[(i, call)])
+            append_results(result_file(run_dir, category), policy)
+        operating = score_run(run_dir, out / "operating", selection, partial=partial)
+        failed = {i for score in operating.scores.values() for i in score.failed_ids}
+        for d in decisions:
+            outcomes[(d.id, d.score > threshold)] = d.id not in failed
+        reached = sum(operating.scores[c].correct for c in entries if c in IRRELEVANT)
+        if reached >= need:
+            break
+        logger.info("irrelevance %d short of the target %d: choosing the threshold again", reached, need)
     gen_seconds = time.perf_counter() - start
-    operating = score_run(run_dir, out / "operating", selection, partial=partial)
 
     pos = [d.score for d in decisions if d.relevant]
     neg = [d.score for d in decisions if not d.relevant]
@@ -492,7 +511,11 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "greedy_call_prefix": {c: sum(d.greedy_call for d in decisions if d.category == c) for c in entries},
         "roc": roc_points(pos, neg),
         "threshold": threshold,
-        "generated": {"call": len(todo[True]), "no_call": len(todo[False])},
+        "generated": {
+            "call": sum(call for _, call in generated),
+            "no_call": sum(not call for _, call in generated),
+        },
+        "rounds": rounds,
         "generation_seconds": round(gen_seconds, 1),
         "original": _summary(original.scores),
         "operating": _summary(operating.scores),
@@ -553,7 +576,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Operating point for irrelevance >= {target:.0%}: call iff the call score > "
         f"{_fmt(report['threshold'], 2)}; {report['generated']['call']} calls and "
         f"{report['generated']['no_call']} answers without a first call generated "
-        f"({report['generation_seconds']} s), the rest stored; both columns scored by the official scorer.",
+        f"({report['generation_seconds']} s with the scoring, {report['rounds']} round(s)), the rest "
+        "stored; both columns scored by the official scorer.",
         "",
         "| category | stored (the model as evaluated) | at the operating point |",
         "|---|---|---|",
