@@ -20,6 +20,7 @@ from toolmind.eval.bfcl.decisions import (
     auc_interval,
     called,
     choose_threshold,
+    read_answers,
     read_scores,
     result_folder,
     run_decisions,
@@ -94,6 +95,11 @@ def test_a_torn_last_score_line_is_cut_and_a_bad_middle_line_named(tmp_path: Pat
     path.write_text('{"id": 1}\n' + good + "\n")
     with pytest.raises(ValueError, match=r"scores.jsonl:1: not a call-score record"):
         read_scores(path)
+    answers = tmp_path / "answers.jsonl"
+    row = json.dumps({"call": False, "row": {"id": "a", "result": "No."}})
+    answers.write_text(row + "\n" + '{"call": tr')
+    assert read_answers(answers) == {("a", False): {"id": "a", "result": "No."}}
+    assert answers.read_text() == row + "\n"
 
 
 def _reference(gen: TransformersGenerator, prompt: str, call: bool) -> str:
@@ -192,8 +198,11 @@ def test_operating_point_is_the_policy_decoded_from_scratch(
                 text = _reference(gen, prompt, call=e["id"] in policy_calls)
                 assert rows[e["id"]]["result"] == parse_response(text).text, e["id"]
 
-    again = run_decisions(cfg)  # scores are read back, not measured again
+    answers = (Path(cfg.out) / "answers.jsonl").read_text()
+    assert len(answers.splitlines()) == report["generated"]["call"] + report["generated"]["no_call"]
+    again = run_decisions(cfg)  # scores and answers are read back, not made again
     assert again["auc"] == report["auc"] and again["operating"] == report["operating"]
+    assert (Path(cfg.out) / "answers.jsonl").read_text() == answers
     marker = Path(cfg.out) / "decisions_manifest.json"  # scores of other outputs are never resumed
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "results": "elsewhere"}))
     with pytest.raises(ValueError, match=r"decisions_manifest\.json: this folder holds the call scores"):

@@ -196,6 +196,30 @@ def read_scores(path: Path) -> list[Decision]:
     return out
 
 
+def read_answers(path: Path) -> dict[tuple[str, bool], dict[str, Any]]:
+    """Generated answers of an earlier (killed) run, by (entry id, calls first); a torn last line is
+    cut off the file.
+
+    Raises:
+        ValueError: On a bad line that is not the last one (names the file and line).
+    """
+    if not path.is_file():
+        return {}
+    lines = path.read_text().splitlines()
+    out: dict[tuple[str, bool], dict[str, Any]] = {}
+    for i, line in enumerate(lines):
+        try:
+            record = json.loads(line)
+            out[(str(record["row"]["id"]), bool(record["call"]))] = dict(record["row"])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            if i == len(lines) - 1:
+                logger.warning("%s: dropping torn last line %d (interrupted run)", path, i + 1)
+                path.write_text("".join(ln + "\n" for ln in lines[:i]))
+                break
+            raise ValueError(f"{path}:{i + 1}: not an answer record: {exc}") from exc
+    return out
+
+
 def preamble_mask(tokenizer: Any, size: int) -> torch.Tensor:
     """Per vocabulary id: is it a think tag or whitespace only (what may precede the answer)?"""
     mask = torch.zeros(size, dtype=torch.bool)
@@ -454,7 +478,8 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
     # only the newly needed answers are generated, a few rounds at most.
     run_dir = out / "results" / f"{source.name}-threshold"
     by_id = {e["id"]: e for es in entries.values() for e in es}
-    generated: dict[tuple[str, bool], dict[str, Any]] = {}
+    answers_path = out / "answers.jsonl"
+    generated = read_answers(answers_path)
     need = math.ceil(cfg.irrelevance_target * sum(not d.relevant for d in decisions) - 1e-9)
     start, rounds = time.perf_counter(), 0
     while rounds < MAX_ROUNDS:
@@ -465,12 +490,20 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
             call = d.score > threshold
             if not reusable(d, call, rows[d.id]) and (d.id, call) not in generated:
                 todo[call].append(d)
+        tok = gen.backend.tokenizer
         for call, ds in todo.items():
-            tok = gen.backend.tokenizer
-            prompts = [tok(_prompt(by_id[d.id], thinking), add_special_tokens=False)["input_ids"] for d in ds]
-            answers = generate_answers(gen, prompts, call, thinking, cfg.batch_size)
-            for d, p, (text, length) in zip(ds, prompts, answers, strict=True):
-                generated[(d.id, call)] = _row(d.id, text, len(p), length)
+            # Chunks of a few batches, each appended to answers.jsonl: a killed run keeps what it made.
+            step = 4 * cfg.batch_size
+            for k in range(0, len(ds), step):
+                chunk = ds[k : k + step]
+                prompts = [
+                    tok(_prompt(by_id[d.id], thinking), add_special_tokens=False)["input_ids"] for d in chunk
+                ]
+                answers = generate_answers(gen, prompts, call, thinking, cfg.batch_size)
+                with answers_path.open("a") as fh:
+                    for d, p, (text, length) in zip(chunk, prompts, answers, strict=True):
+                        generated[(d.id, call)] = _row(d.id, text, len(p), length)
+                        fh.write(json.dumps({"call": call, "row": generated[(d.id, call)]}) + "\n")
             logger.info("generated %d answers that %s", len(ds), "call" if call else "do not call first")
         shutil.rmtree(run_dir, ignore_errors=True)
         run_dir.mkdir(parents=True)
