@@ -508,13 +508,18 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         shutil.rmtree(run_dir, ignore_errors=True)
         run_dir.mkdir(parents=True)
         (run_dir / "manifest.json").write_text(
-            json.dumps({**manifest, "call_score_threshold": threshold, "source": str(source)}, indent=2)
+            json.dumps({**manifest, "call_score_threshold": str(threshold), "source": str(source)}, indent=2)
         )
+        used: list[tuple[str, bool]] = []  # the generated answers this threshold takes
         for category, ids in selection.items():
             policy = []
             for i in ids:
                 d, call = by_decision[i], by_decision[i].score > threshold
-                policy.append(rows[i] if reusable(d, call, rows[i]) else generated[(i, call)])
+                if reusable(d, call, rows[i]):
+                    policy.append(rows[i])
+                else:
+                    used.append((i, call))
+                    policy.append(generated[(i, call)])
             append_results(result_file(run_dir, category), policy)
         operating = score_run(run_dir, out / "operating", selection, partial=partial)
         failed = {i for score in operating.scores.values() for i in score.failed_ids}
@@ -543,11 +548,9 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "stored_calls": {c: sum(called(rows[i]) for i in ids) for c, ids in selection.items()},
         "greedy_call_prefix": {c: sum(d.greedy_call for d in decisions if d.category == c) for c in entries},
         "roc": roc_points(pos, neg),
-        "threshold": threshold,
-        "generated": {
-            "call": sum(call for _, call in generated),
-            "no_call": sum(not call for _, call in generated),
-        },
+        # JSON has no infinities: a threshold below every score (call everywhere) is written as a string.
+        "threshold": threshold if math.isfinite(threshold) else str(threshold),
+        "generated": {"call": sum(call for _, call in used), "no_call": sum(not call for _, call in used)},
         "rounds": rounds,
         "generation_seconds": round(gen_seconds, 1),
         "original": _summary(original.scores),
@@ -568,6 +571,10 @@ def _median(values: list[float]) -> float | None:
 
 def _fmt(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def _threshold(value: float | str) -> str:
+    return value if isinstance(value, str) else f"{value:.2f}"
 
 
 def _cell(s: dict[str, Any] | None) -> str:
@@ -607,7 +614,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"Operating point for irrelevance >= {target:.0%}: call iff the call score > "
-        f"{_fmt(report['threshold'], 2)}; {report['generated']['call']} calls and "
+        f"{_threshold(report['threshold'])}; {report['generated']['call']} calls and "
         f"{report['generated']['no_call']} answers without a first call generated "
         f"({report['generation_seconds']} s with the scoring, {report['rounds']} round(s)), the rest "
         "stored; both columns scored by the official scorer.",
