@@ -38,9 +38,10 @@ import logging
 import math
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from transformers import LogitsProcessor, LogitsProcessorList
@@ -61,6 +62,7 @@ from toolmind.eval.bfcl.score import score_run
 from toolmind.llm.transformers_backend import TransformersBackend, cut_at_stop
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Categories whose entries must not be answered with a call.
 IRRELEVANT = ("irrelevance", "live_irrelevance")
@@ -174,50 +176,40 @@ def _prompt(entry: dict[str, Any], thinking: bool) -> str:
     return format_prompt(entry["question"][0], entry["function"], thinking=thinking)
 
 
-def read_scores(path: Path) -> list[Decision]:
-    """The records of a scores file; a torn last line (a killed run) is cut off the file.
+def _read_records(path: Path, parse: Callable[[Any], T], what: str) -> list[T]:
+    """The records of a JSONL file written as a run goes; a torn last line (a killed run) is cut off.
 
     Raises:
-        ValueError: On a bad line that is not the last one (names the file and line).
+        ValueError: On a bad line that is not the last one (names the file, the line and `what`).
     """
     if not path.is_file():
         return []
     lines = path.read_text().splitlines()
-    out: list[Decision] = []
+    out: list[T] = []
     for i, line in enumerate(lines):
         try:
-            out.append(Decision(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError) as exc:
-            if i == len(lines) - 1:
-                logger.warning("%s: dropping torn last line %d (interrupted run)", path, i + 1)
-                path.write_text("".join(ln + "\n" for ln in lines[:i]))
-                break
-            raise ValueError(f"{path}:{i + 1}: not a call-score record: {exc}") from exc
-    return out
-
-
-def read_answers(path: Path) -> dict[tuple[str, bool], dict[str, Any]]:
-    """Generated answers of an earlier (killed) run, by (entry id, calls first); a torn last line is
-    cut off the file.
-
-    Raises:
-        ValueError: On a bad line that is not the last one (names the file and line).
-    """
-    if not path.is_file():
-        return {}
-    lines = path.read_text().splitlines()
-    out: dict[tuple[str, bool], dict[str, Any]] = {}
-    for i, line in enumerate(lines):
-        try:
-            record = json.loads(line)
-            out[(str(record["row"]["id"]), bool(record["call"]))] = dict(record["row"])
+            out.append(parse(json.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             if i == len(lines) - 1:
                 logger.warning("%s: dropping torn last line %d (interrupted run)", path, i + 1)
                 path.write_text("".join(ln + "\n" for ln in lines[:i]))
                 break
-            raise ValueError(f"{path}:{i + 1}: not an answer record: {exc}") from exc
+            raise ValueError(f"{path}:{i + 1}: not {what}: {exc}") from exc
     return out
+
+
+def read_scores(path: Path) -> list[Decision]:
+    """The call scores of an earlier (killed) run (`_read_records`)."""
+    return _read_records(path, lambda record: Decision(**record), "a call-score record")
+
+
+def read_answers(path: Path) -> dict[tuple[str, bool], dict[str, Any]]:
+    """Generated answers of an earlier (killed) run, by (entry id, calls first) (`_read_records`)."""
+
+    def parse(record: Any) -> tuple[tuple[str, bool], dict[str, Any]]:
+        return (str(record["row"]["id"]), bool(record["call"])), dict(record["row"])
+
+    return dict(_read_records(path, parse, "an answer record"))
 
 
 def preamble_mask(tokenizer: Any, size: int) -> torch.Tensor:
