@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import re
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from toolmind.pipeline.ablate import run_ablation
-from toolmind.pipeline.config import AblationConfig, load_ablation_config
+from toolmind.pipeline.ablate import plan_ablation, run_ablation
+from toolmind.pipeline.config import AblationConfig, ConfigError, load_ablation_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -171,7 +173,10 @@ def test_ablation_over_training_seeds_trains_one_dataset_at_each_seed(
     tmp_path: Path, tiny_qwen3_dir: Path
 ) -> None:
     settings = [{"name": "turn", "filter": {"trajectory": False, "turn": True}}]
-    cfg, out = _run_variant(tmp_path, tiny_qwen3_dir, train_seeds=[0, 1], settings=settings)
+    decisions = {"irrelevance_target": 0.5, "batch_size": 2}
+    cfg, out = _run_variant(
+        tmp_path, tiny_qwen3_dir, train_seeds=[0, 1], settings=settings, decisions=decisions
+    )
     with open(out / "ablation.csv", encoding="utf-8") as fh:
         (row,) = list(csv.DictReader(fh))
     assert (row["setting"], row["train_seeds"]) == ("turn", "0 1")
@@ -198,9 +203,117 @@ def test_ablation_over_training_seeds_trains_one_dataset_at_each_seed(
     probes = [json.loads((m / "eval" / "imitation" / "report.json").read_text())["points"] for m in models]
     assert int(row["imitation_points"]) == sum(probes)
 
+    # The call-or-decline judgement of each model, on its own checkpoint and BFCL outputs: listed per
+    # model (each has its own threshold), never pooled.
+    judged = [json.loads((m / "eval" / "decisions" / "report.json").read_text()) for m in models]
+    for m, report in zip(models, judged, strict=True):
+        argv = json.loads((m / "eval" / "decisions" / ".stage.json").read_text())["argv"]
+        assert argv[argv.index("--model") + 1] == str(m / "train")
+        assert argv[argv.index("--results") + 1] == str(m / "eval" / "bfcl-tuned")
+        assert report["settings"]["irrelevance_target"] == 0.5
+        assert report["entries"] == {"simple_python": 2, "irrelevance": 2}
+    _check_decisions_columns(row, judged)
+    notes = (out / "ablation.md").read_text()
+    assert "a diagnostic, not a BFCL score (the threshold is fitted on the benchmark)" in notes
+    assert "irrelevance reaches 50%" in notes
+
     started = time.time()
     run_ablation(cfg)
     assert time.time() - started < 30
+
+
+def _check_decisions_columns(row: dict[str, str], reports: list[dict[str, object]]) -> None:
+    """The table's decisions cells of a row over several models: one figure per model, each read off
+    that model's report; the AUC in [0, 1], percentages in [0, 100], intervals around their figure."""
+    from toolmind.pipeline.ablate import DECISIONS_COLUMNS, _decisions_columns
+
+    per_model = [_decisions_columns(r) for r in reports]
+    for key in DECISIONS_COLUMNS:
+        cells = row[key].split(" / ")
+        assert len(cells) == len(reports), key
+        assert cells == ["" if c[key] is None else str(c[key]) for c in per_model], key
+    for report, cells in zip(reports, per_model, strict=True):
+        assert isinstance(report["auc"], float) and cells["decisions_auc"] == round(report["auc"], 3)
+        for key, top in (
+            ("decisions_auc", 1),
+            ("decisions_relevant_at_target", 100),
+            ("decisions_irrelevance_at_target", 100),
+        ):
+            value = cells[key]
+            assert value is None or (math.isfinite(value) and 0 <= value <= top), (key, value)
+        for key, figure, scale in (
+            ("decisions_auc_ci95", "decisions_auc", 1),
+            ("decisions_relevant_ci95", "decisions_relevant_at_target", 100),
+        ):
+            match = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", cells[key])
+            assert match, (key, cells[key])
+            lo, hi = float(match[1]), float(match[2])
+            assert 0 <= lo <= hi <= scale and lo - 0.01 * scale <= cells[figure] <= hi + 0.01 * scale
+        assert cells["decisions_relevant_at_target"] == round(
+            100 * report["operating"]["needing_a_call"]["accuracy"], 1
+        )
+    # Undefined figures are empty cells, not zeros: the real report with no entries on one side.
+    empty = json.loads(json.dumps(reports[0]))
+    empty["auc"] = None
+    empty["operating"] = {"needing_a_call": {"correct": 0, "total": 0, "accuracy": 0.0, "ci95": [0.0, 1.0]}}
+    blank = _decisions_columns(empty)
+    assert all(blank[key] is None for key in DECISIONS_COLUMNS)
+
+
+def _write_ablation(tmp_path: Path, pipeline: dict[str, object], **ablation: object) -> Path:
+    (tmp_path / "pipeline.yaml").write_text(yaml.safe_dump(pipeline))
+    path = tmp_path / "ablation.yaml"
+    path.write_text(yaml.safe_dump({"pipeline": str(tmp_path / "pipeline.yaml"), "run_dir": "r", **ablation}))
+    return path
+
+
+def test_decisions_block_is_checked_at_load_and_adds_one_stage_per_model(tmp_path: Path) -> None:
+    from toolmind.eval.bfcl.decisions import IRRELEVANT
+    from toolmind.pipeline.config import IRRELEVANCE_CATEGORIES
+
+    assert IRRELEVANCE_CATEGORIES == IRRELEVANT
+    bfcl = {
+        "categories": ["simple_python", "irrelevance"],
+        "backend": "transformers",
+        "args": {"dtype": "bf16"},
+    }
+    pipeline = {"name": "t", "run_dir": "unused", "base_model": "some/hub-model", "bfcl": bfcl}
+
+    # Absent: no stage, so existing configs run exactly as before.
+    cfg = load_ablation_config(_write_ablation(tmp_path, pipeline))
+    assert cfg.decisions is None
+    assert "decisions" not in {s["stage"] for s in plan_ablation(cfg)}
+    for recipe in sorted((ROOT / "recipes" / "ablations").glob("*.yaml")):
+        assert load_ablation_config(recipe).decisions is None, recipe
+
+    cfg = load_ablation_config(_write_ablation(tmp_path, pipeline, train_seeds=[0, 1], decisions={}))
+    assert cfg.decisions is not None and cfg.decisions.irrelevance_target == 0.8
+    steps = [s for s in plan_ablation(cfg) if s["stage"] == "decisions"]
+    assert len(steps) == 4 * 2  # the four default rows x two training seeds
+    argv = steps[0]["argv"]
+    assert argv[argv.index("--irrelevance-target") + 1] == "0.8"
+    assert argv[argv.index("--dtype") + 1] == "bf16"  # the BFCL evaluation's numerics by default
+    assert steps[0]["inputs"] == [argv[argv.index("--model") + 1], argv[argv.index("--results") + 1]]
+
+    bad: list[tuple[dict[str, object], dict[str, object], str]] = [
+        ({"irrelevance_target": 1.5}, {}, r"decisions\.irrelevance_target: expected a number in \(0, 1\]"),
+        ({"irrelevance_target": "high"}, {}, r"decisions\.irrelevance_target"),
+        ({"batch_size": 0}, {}, r"decisions\.batch_size"),
+        ({"target": 0.8}, {}, r"decisions: unknown field\(s\) \['target'\]"),
+        ({}, {"bfcl": {**bfcl, "backend": "litellm"}}, r"bfcl\.backend must be 'transformers'"),
+        ({}, {"bfcl": None}, r"has no BFCL evaluation"),
+        ({}, {"bfcl": {**bfcl, "categories": ["simple_python", "multiple"]}}, r"must include irrelevance"),
+        ({}, {"bfcl": {**bfcl, "categories": ["irrelevance", "multi_turn"]}}, r"needs a call"),
+        ({}, {"bfcl": {**bfcl, "categories": ["simple_pyton", "irrelevance"]}}, r"unknown BFCL category"),
+    ]
+    for block, change, message in bad:
+        path = _write_ablation(tmp_path, {**pipeline, **change}, decisions=block)
+        with pytest.raises(ConfigError, match=message) as err:
+            load_ablation_config(path)
+        assert str(err.value).startswith(str(path)), err.value
+    # Collections count: "all" holds irrelevance and the categories that need a call.
+    path = _write_ablation(tmp_path, {**pipeline, "bfcl": {**bfcl, "categories": ["all"]}}, decisions={})
+    assert load_ablation_config(path).decisions is not None
 
 
 def test_aggregate_seeds_sums_counts_and_lists_each_seed() -> None:

@@ -3,7 +3,8 @@
 The tool pool, graph, chains, synthesis and base model are built once (shared); each setting then gets
 its own filter → dataset → SFT → evaluation, so the rows differ only in the filter switches. The table
 (markdown + CSV) and the plot report benchmark scores with the dropped-trajectory and masked-turn counts
-that explain them.
+that explain them; optional per-row stages probe each model for mistake imitation (`imitation:`) and
+judge its call-or-decline decisions on its BFCL outputs (`decisions:`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import Any
 from toolmind.eval.bfcl.report import wilson_interval
 from toolmind.eval.imitation import MISTAKES
 from toolmind.pipeline.config import (
+    IRRELEVANCE_CATEGORIES,
     AblationConfig,
     AblationSetting,
+    DecisionsSetting,
     ImitationSetting,
     PipelineConfig,
     load_pipeline_config,
@@ -104,6 +107,44 @@ def imitation_stage(cfg: PipelineConfig, run: Path, shared: Path, probe: Imitati
     )
 
 
+def _bfcl_option(cfg: PipelineConfig, name: str) -> Any:
+    """An option of the pipeline's `toolmind eval bfcl` command (`bfcl.args`, spelt with or without
+    the leading dashes); None when it is not set there."""
+    args = cfg.bfcl.args if cfg.bfcl else {}
+    return args.get(name, args.get(f"--{name}"))
+
+
+def decisions_stage(cfg: PipelineConfig, run: Path, judge: DecisionsSetting) -> Stage:
+    """`toolmind eval decisions` on the row's checkpoint and its own BFCL outputs (`eval/bfcl-tuned`)."""
+    model, bfcl, out = run / "train", run / "eval" / "bfcl-tuned", run / "eval" / "decisions"
+    options = {
+        "irrelevance-target": judge.irrelevance_target,
+        "batch-size": judge.batch_size,
+        # The evaluation's numerics unless told otherwise: stored outputs are reused as the policy's
+        # answers where greedy decoding, by these call scores, would give them again.
+        "device": judge.device or _bfcl_option(cfg, "device"),
+        "dtype": judge.dtype or _bfcl_option(cfg, "dtype"),
+    }
+    return Stage(
+        name="decisions",
+        argv=[
+            *TOOLMIND,
+            "eval",
+            "decisions",
+            "--model",
+            str(model),
+            "--results",
+            str(bfcl),
+            "--out",
+            str(out),
+            *cli_options(options),
+        ],
+        out=out,
+        inputs=[model, bfcl],
+        description="call-or-decline judgement on the BFCL outputs (AUC, operating point; a diagnostic)",
+    )
+
+
 def _evaluations(cfg: PipelineConfig, model: Path | str, run: Path, label: str, tau: bool) -> list[Stage]:
     """The pipeline's evaluation stages for one model; `tau=False` leaves τ² out. (Only the evaluation:
     the data stages still decontaminate against the τ² data the pipeline names.)"""
@@ -111,19 +152,15 @@ def _evaluations(cfg: PipelineConfig, model: Path | str, run: Path, label: str, 
 
 
 def _model_stages(
-    cfg: PipelineConfig,
-    data: Path,
-    out: Path,
-    shared: Path,
-    base_model: Path | str,
-    probe: ImitationSetting | None,
-    tau: bool,
+    abl: AblationConfig, cfg: PipelineConfig, data: Path, out: Path, shared: Path, base_model: Path | str
 ) -> list[Stage]:
     """Training on `data` and the evaluations of the trained model, all in `out`."""
     stages = [train_stage(cfg, out, base_model, data, out / "train")]
-    stages += _evaluations(cfg, out / "train", out, "tuned", tau)
-    if probe:
-        stages.append(imitation_stage(cfg, out, shared, probe))
+    stages += _evaluations(cfg, out / "train", out, "tuned", abl.tau)
+    if abl.imitation:
+        stages.append(imitation_stage(cfg, out, shared, abl.imitation))
+    if abl.decisions:
+        stages.append(decisions_stage(cfg, out, abl.decisions))
     return stages
 
 
@@ -147,7 +184,7 @@ def _setting_runs(
     row = Path(cfg.run_dir)
     data = data_stages(cfg, row, shared / "synth")
     if not abl.train_seeds:
-        model = _model_stages(cfg, row / "data", row, shared, base_model, abl.imitation, abl.tau)
+        model = _model_stages(abl, cfg, row / "data", row, shared, base_model)
         return [_Run(setting, row, row, None, data, model)]
     runs = []
     for i, seed in enumerate(abl.train_seeds):
@@ -155,7 +192,7 @@ def _setting_runs(
         # the data stages keep the pipeline's seed, so every training seed reads the same dataset.
         seeded = dataclasses.replace(cfg, train_args={**cfg.train_args, "seed": seed})
         out = row / f"train-seed{seed}"
-        model = _model_stages(seeded, row / "data", out, shared, base_model, abl.imitation, abl.tau)
+        model = _model_stages(abl, seeded, row / "data", out, shared, base_model)
         runs.append(_Run(setting, row, out, seed, data if i == 0 else [], model))
     return runs
 
@@ -265,6 +302,8 @@ def _run_settings(abl: AblationConfig) -> list[dict[str, Any]]:
         counts = _filter_counts(r.row_dir / "filter")
         if abl.imitation:
             counts.update(_imitation_counts(r.out / "eval" / "imitation" / "report.json"))
+        if abl.decisions:
+            counts.update(_decisions_counts(r.out / "eval" / "decisions" / "report.json"))
         counts.update(_tau_counts(r.out, "tuned", p.tau_domains))
         row = _row(r.setting.name, r.out / "eval" / "bfcl-tuned" / "report.json", counts)
         if r.train_seed is None:
@@ -365,6 +404,12 @@ def aggregate_seeds(per_seed: dict[int, list[dict[str, Any]]], *, axis: str = "s
             row.update(_imitation_columns(raw))
             rates = " / ".join(str(r.get("imitation_mistake_rate")) for r in runs)
             row[f"imitation_rate_per_{axis}"] = rates
+        judged = [r for r in runs if "_decisions_target" in r]
+        if judged:
+            # Each model has its own threshold and ranking: their figures side by side, not pooled.
+            for key in DECISIONS_COLUMNS:
+                row[key] = " / ".join("" if r.get(key) is None else str(r[key]) for r in runs)
+            row["_decisions_target"] = judged[0]["_decisions_target"]
         row["_counts"] = cats
         rows.append(row)
     return rows
@@ -422,6 +467,68 @@ def _imitation_columns(raw: dict[str, int]) -> dict[str, Any]:
     }
 
 
+DECISIONS_COLUMNS = (
+    "decisions_auc",
+    "decisions_auc_ci95",
+    "decisions_relevant_at_target",
+    "decisions_relevant_ci95",
+    "decisions_irrelevance_at_target",
+)
+
+
+def _decisions_counts(report_path: Path) -> dict[str, Any]:
+    """The decisions report's AUC and operating point for the table."""
+    if not report_path.exists():
+        return {}
+    return _decisions_columns(json.loads(report_path.read_text(encoding="utf-8")))
+
+
+def _decisions_columns(report: dict[str, Any]) -> dict[str, Any]:
+    """Table columns from a `toolmind eval decisions` report: the AUC (0-1) with its Hanley-McNeil
+    interval, and at the operating point the accuracy (%) of the entries that need a call with its
+    Wilson interval and the irrelevance (%) actually reached (it can miss the target: the threshold is
+    chosen again only a few rounds). None where a figure is undefined (no entries on one side).
+    `_decisions_target` keeps the target for the table's note, not as a column."""
+    value = report.get("auc")
+    auc_lo, auc_hi = report["auc_ci95"] or (None, None)
+    operating = report["operating"]
+    relevant = operating["needing_a_call"]
+    rel_lo, rel_hi = relevant["ci95"]
+    irrelevance = [operating[c] for c in IRRELEVANCE_CATEGORIES if c in operating]
+    declined = sum(c["correct"] for c in irrelevance)
+    irrelevance_total = sum(c["total"] for c in irrelevance)
+    return {
+        "decisions_auc": None if value is None else round(value, 3),
+        "decisions_auc_ci95": None if value is None else f"{auc_lo:.2f}-{auc_hi:.2f}",
+        "decisions_relevant_at_target": (
+            round(100 * relevant["correct"] / relevant["total"], 1) if relevant["total"] else None
+        ),
+        "decisions_relevant_ci95": f"{100 * rel_lo:.0f}-{100 * rel_hi:.0f}" if relevant["total"] else None,
+        "decisions_irrelevance_at_target": (
+            round(100 * declined / irrelevance_total, 1) if irrelevance_total else None
+        ),
+        "_decisions_target": float(report["settings"]["irrelevance_target"]),
+    }
+
+
+def _notes(rows: list[dict[str, Any]]) -> list[str]:
+    """Lines under the markdown table that say what its less obvious columns are."""
+    targets = sorted({r["_decisions_target"] for r in rows if "_decisions_target" in r})
+    if not targets:
+        return []
+    at = " / ".join(f"{100 * t:g}%" for t in targets)
+    return [
+        "decisions_*: `toolmind eval decisions` on each model's BFCL outputs (docs/bfcl.md). decisions_auc "
+        "[decisions_auc_ci95, Hanley-McNeil]: how well the call score (log-probability of answering with a "
+        "call at once) ranks the entries that need a call over the irrelevance entries, 0.5 = chance; "
+        f"decisions_relevant_at_target [decisions_relevant_ci95, Wilson]: accuracy (%) of the entries that "
+        f"need a call when the model calls iff its call score exceeds the lowest threshold whose "
+        f"irrelevance reaches {at} (decisions_irrelevance_at_target: the irrelevance reached), scored by "
+        "the official scorer: a diagnostic, not a BFCL score (the threshold is fitted on the benchmark). "
+        "Over several seeds each model's figures are listed (' / '), not pooled.",
+    ]
+
+
 def _row(name: str, report_path: Path, counts: dict[str, Any]) -> dict[str, Any]:
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     cats = bfcl_categories(report)
@@ -454,6 +561,8 @@ def write_table(out: Path, rows: list[dict[str, Any]], title: str = "Filter abla
         writer.writerows(rows)
     md = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join("" if r.get(c) is None else str(r.get(c)) for c in columns) + " |" for r in rows]
+    notes = _notes(rows)
+    md += ["", *notes] if notes else []
     (out / "ablation.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     _plot(out / "ablation.png", rows, title)
     return out / "ablation.md"

@@ -9,6 +9,12 @@ from typing import Any
 
 import yaml
 
+from toolmind.eval.bfcl.data import SINGLE_TURN_CATEGORIES, resolve_categories
+
+#: BFCL categories whose entries need no call: `toolmind.eval.bfcl.decisions.IRRELEVANT`, restated here
+#: so that loading a config does not import torch (a test holds the two equal).
+IRRELEVANCE_CATEGORIES = ("irrelevance", "live_irrelevance")
+
 
 class ConfigError(ValueError):
     """A pipeline config file is missing, malformed or names an unknown field."""
@@ -125,6 +131,22 @@ class ImitationSetting:
 
 
 @dataclass
+class DecisionsSetting:
+    irrelevance_target: float = field(
+        default=0.8, metadata={"help": "irrelevance rate (0-1] the operating point must reach"}
+    )
+    batch_size: int = field(default=16, metadata={"help": "prompts per generation call"})
+    device: str | None = field(
+        default=None,
+        metadata={"help": "torch device (None: the BFCL evaluation's bfcl.args device, else cpu)"},
+    )
+    dtype: str | None = field(
+        default=None,
+        metadata={"help": "torch dtype (None: the BFCL evaluation's bfcl.args dtype, else float32)"},
+    )
+
+
+@dataclass
 class AblationConfig:
     pipeline: str = field(metadata={"help": "pipeline config the ablation starts from"})
     run_dir: str = field(metadata={"help": "ablation output directory"})
@@ -144,6 +166,13 @@ class AblationConfig:
         default=None,
         metadata={
             "help": "also probe each model for mistake imitation on held-out synthesized conversations"
+        },
+    )
+    decisions: DecisionsSetting | None = field(
+        default=None,
+        metadata={
+            "help": "also judge each model's call-or-decline decisions on its BFCL outputs (`toolmind eval "
+            "decisions`: AUC, relevant accuracy at a target irrelevance; a diagnostic, not a BFCL score)"
         },
     )
     tau: bool = field(
@@ -190,6 +219,8 @@ def _build(cls: type[Any], data: Any, where: str) -> Any:
             value = _build(TauSetting, value, f"{where}.{name}")
         elif value is not None and ftype.startswith("ImitationSetting"):
             value = _build(ImitationSetting, value, f"{where}.{name}")
+        elif value is not None and ftype.startswith("DecisionsSetting"):
+            value = _build(DecisionsSetting, value, f"{where}.{name}")
         elif name == "settings":
             value = [_build(AblationSetting, v, f"{where}.settings[{i}]") for i, v in enumerate(value)]
         kwargs[name] = value
@@ -226,6 +257,52 @@ def _check_seeds(path: str | Path, name: str, seeds: Any) -> None:
         raise ConfigError(f"{path}: {name}: {seeds} repeats a seed")
 
 
+def _check_decisions(path: str | Path, cfg: AblationConfig) -> None:
+    """The `decisions:` block: its values, and a pipeline whose BFCL evaluation it can judge (a local
+    transformers checkpoint's outputs of irrelevance and of at least one single-turn category that
+    needs a call), checked now rather than after hours of training."""
+    d = cfg.decisions
+    assert d is not None
+    target = d.irrelevance_target
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1:
+        raise ConfigError(
+            f"{path}: decisions.irrelevance_target: expected a number in (0, 1], got {target!r}"
+        )
+    if type(d.batch_size) is not int or d.batch_size < 1:
+        raise ConfigError(f"{path}: decisions.batch_size: expected an integer >= 1, got {d.batch_size!r}")
+    for name in ("device", "dtype"):
+        value = getattr(d, name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{path}: decisions.{name}: expected a string, got {value!r}")
+    try:
+        pipe = load_pipeline_config(cfg.pipeline, cfg.overrides)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: decisions: cannot read the pipeline it judges: {exc}") from exc
+    where = f"{path}: decisions: the pipeline {cfg.pipeline}"
+    if pipe.bfcl is None:
+        raise ConfigError(
+            f"{where} has no BFCL evaluation (bfcl: null); the decisions are judged on its outputs"
+        )
+    if pipe.bfcl.backend != "transformers":
+        raise ConfigError(
+            f"{where} evaluates BFCL with the {pipe.bfcl.backend!r} backend; the call scores are measured "
+            "on the outputs of a local checkpoint, so bfcl.backend must be 'transformers'"
+        )
+    try:
+        categories = resolve_categories(pipe.bfcl.categories)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: bfcl.categories: {exc}") from exc
+    single = [c for c in categories if c in SINGLE_TURN_CATEGORIES]
+    if not any(c in IRRELEVANCE_CATEGORIES for c in single) or all(
+        c in IRRELEVANCE_CATEGORIES for c in single
+    ):
+        raise ConfigError(
+            f"{where}: bfcl.categories {pipe.bfcl.categories} must include irrelevance (or live_irrelevance) "
+            "and at least one single-turn category that needs a call (e.g. simple_python): the AUC ranks "
+            "the one against the other"
+        )
+
+
 def load_ablation_config(path: str | Path) -> AblationConfig:
     cfg: AblationConfig = _build(AblationConfig, _read_yaml(path), str(path))
     if cfg.seeds is not None:
@@ -245,4 +322,6 @@ def load_ablation_config(path: str | Path) -> AblationConfig:
     reserved = [n for n in names if n == "shared" or n.startswith("seed") or "/" in n]
     if reserved:
         raise ConfigError(f"{path}: settings: names {reserved} clash with the run directory's own folders")
+    if cfg.decisions is not None:
+        _check_decisions(path, cfg)
     return cfg

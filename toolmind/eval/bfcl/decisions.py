@@ -526,6 +526,7 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
     pos = [d.score for d in decisions if d.relevant]
     neg = [d.score for d in decisions if not d.relevant]
     by_cat = {c: [d.score for d in decisions if d.category == c] for c in entries}
+    overall = auc(pos, neg)
     report = {
         "model": cfg.model,
         "results": str(source),
@@ -533,8 +534,9 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "settings": {**settings, "irrelevance_target": cfg.irrelevance_target, "dtype": cfg.dtype},
         "diagnostic": "the threshold is chosen on the benchmark's own irrelevance entries",
         "entries": {c: len(ids) for c, ids in selection.items()},
-        "auc": auc(pos, neg),
-        "auc_ci95": list(auc_interval(auc(pos, neg) or 0.5, len(pos), len(neg))),
+        "auc": overall,
+        # None without both kinds of entry (an AUC of 0.0 is a value: `or` once centred its interval on 0.5)
+        "auc_ci95": None if overall is None else list(auc_interval(overall, len(pos), len(neg))),
         "auc_by_category": {c: auc(v, neg) for c, v in by_cat.items() if c not in IRRELEVANT},
         "median_score": {c: _median(v) for c, v in by_cat.items()},
         "stored_calls": {c: sum(called(rows[i]) for i in ids) for c, ids in selection.items()},
@@ -579,6 +581,7 @@ def _cell(s: dict[str, Any] | None) -> str:
 def markdown(report: dict[str, Any]) -> str:
     """The report as markdown: ranking, ROC points, and the stored and the policy's scores."""
     target = report["settings"]["irrelevance_target"]
+    auc_lo, auc_hi = report["auc_ci95"] or (None, None)
     lines = [
         f"# Call-or-decline decisions: {report['model']} (bfcl-eval {report['bfcl_version']})",
         "",
@@ -586,7 +589,7 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "AUC of the call score (log-probability of answering with a call at once), entries that need "
         f"a call over irrelevance entries: **{_fmt(report['auc'])}** "
-        f"[{_fmt(report['auc_ci95'][0])}–{_fmt(report['auc_ci95'][1])}] (0.5 = chance)"
+        f"[{_fmt(auc_lo)}–{_fmt(auc_hi)}] (0.5 = chance)"
         + "".join(f"; {c} {_fmt(v)}" for c, v in report["auc_by_category"].items()),
         "",
         "| category | entries | median call score | stored outputs that call | greedy along the call prefix |",
