@@ -552,6 +552,71 @@ def test_natural_share_says_values_without_naming_parameters_and_calls_keep_them
     assert seen  # the boolean came up true at least once
 
 
+def test_place_region_share_says_a_place_with_its_region_and_the_call_copies_it_whole() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.plan import build_plan
+
+    forecast = _all_required(
+        "get_forecast",
+        "Get the weather forecast for a city.",
+        {
+            "city": {"type": "string", "description": "City name."},
+            "days": {"type": "integer", "description": "Number of days."},
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.place_region_share = 1.0
+    for natural in (0.0, 1.0):
+        cfg.situations.natural_share = natural
+        for i in range(6):
+            plan = build_plan(
+                Chain(id=f"c{i}", tools=["get_forecast"]), {"get_forecast": forecast}, [forecast], cfg
+            )
+            request = plan.lines[0].text
+            city = next(a for a in plan.acts if a.kind == "call").calls[0].stated["city"]
+            assert re.fullmatch(r"[A-Z][A-Za-z ]+, [A-Z][A-Za-z ]+", city), city
+            assert city in request, (city, request)  # said whole, commas and all
+
+
+def test_place_regions_are_drawn_at_their_share_never_inside_lists_and_keep_old_hashes() -> None:
+    import dataclasses
+
+    from toolmind.synth.config import SynthConfig, validate_config
+    from toolmind.synth.vocab import BASIC, PLACES_WITH_REGION
+
+    regions = {f"{c}, {r}" for c, r, _ in PLACES_WITH_REGION} | {
+        f"{c}, {a}" for c, _, a in PLACES_WITH_REGION if a
+    }
+    half = dataclasses.replace(BASIC, region_share=0.5)
+    drawn = [sample_value("location", {"type": "string"}, random.Random(i), vocab=half) for i in range(400)]
+    with_region = [v for v in drawn if "," in v]
+    assert set(with_region) <= regions and 150 < len(with_region) < 250
+    assert {v for v in drawn if "," not in v} <= set(BASIC.cities)
+    every = dataclasses.replace(BASIC, region_share=1.0)
+    lists = [
+        sample_value(
+            "locations",
+            {"type": "array", "items": {"type": "string", "description": "A city."}},
+            random.Random(i),
+            vocab=every,
+        )
+        for i in range(50)
+    ]
+    assert not any("," in item for items in lists for item in items)
+    # share 0 (the default) draws what was drawn before and keeps finished runs' config hashes
+    rng = random.Random(7)
+    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
+    cfg = SynthConfig()
+    before = cfg.content_hash()
+    cfg.situations.place_region_share = 0.0
+    assert cfg.content_hash() == before
+    cfg.situations.place_region_share = 0.4
+    assert cfg.content_hash() != before
+    cfg.situations.place_region_share = 1.5
+    with pytest.raises(ValueError, match=r"my\.yaml: situations\.place_region_share"):
+        validate_config(cfg, "my.yaml")
+
+
 def test_a_rate_described_as_a_decimal_is_said_as_a_percentage() -> None:
     from toolmind.synth.phrases import with_unit
 

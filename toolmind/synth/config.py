@@ -156,6 +156,14 @@ class SituationConfig:
             "a value can only be copied from the request."
         },
     )
+    place_region_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of place values (city, location, destination...) drawn as a real place with its "
+            "state, province or country ('Denver, Colorado', 'Denver, CO', 'Lyon, France'), said so and "
+            "copied whole into the call: without commas in the data a small model cuts a place at its comma."
+        },
+    )
     paraphrase_share: float = field(
         default=0.0,
         metadata={
@@ -172,6 +180,7 @@ _ADDED_LATER: dict[str, object] = {
     "value_vocabulary": "basic",
     "question_share": 0.0,
     "offered_request_share": 0.0,
+    "place_region_share": 0.0,
 }
 
 
@@ -406,6 +415,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "topic_question_share",
         "question_share",
         "offered_request_share",
+        "place_region_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

@@ -6,6 +6,7 @@ drives it and lays the episodes out as a script.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -143,7 +144,9 @@ class EpisodeBuilder:
         self.chain, self.specs, self.pool, self.cfg, self.domains = chain, specs, pool, cfg, domains
         self.s, self.e = cfg.situations, cfg.errors
         self.rng = random.Random(f"{cfg.seed}|{chain.id}")
-        self.vocab = vocabulary(cfg.situations.value_vocabulary)
+        self.vocab = dataclasses.replace(
+            vocabulary(cfg.situations.value_vocabulary), region_share=cfg.situations.place_region_share
+        )
         self.n_calls = 0
         self.situations: list[str] = []
 

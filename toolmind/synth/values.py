@@ -8,11 +8,12 @@ driven by a caller-supplied `random.Random`, so a value depends only on the seed
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from typing import Any
 
-from toolmind.synth.vocab import BASIC, Vocabulary
+from toolmind.synth.vocab import BASIC, PLACES_WITH_REGION, Vocabulary
 
 # Non-standard type names seen in tool catalogues (BFCL/Glaive style) mapped to JSON Schema.
 TYPE_ALIASES: dict[str, str] = {
@@ -163,6 +164,8 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     if _has(ws, "symbol", "ticker", "stock"):
         return rng.choice(SYMBOLS)
     if _has(ws, "city", "destination", "origin", "location", "place", "town", "from", "to"):
+        if vocab.region_share and rng.random() < vocab.region_share:
+            return _place_with_region(rng)
         return rng.choice(vocab.cities)
     if _has(ws, "color", "colour"):
         return rng.choice(vocab.colors)
@@ -228,6 +231,12 @@ _MESSAGES = (
     "Can we talk about the {} tomorrow?",
     "Thanks for sorting out the {}",
 )
+
+
+def _place_with_region(rng: random.Random) -> str:
+    """ "Denver, Colorado", "Denver, CO" or "Lyon, France": one value, commas and all, to copy whole."""
+    city, region, abbreviation = rng.choice(PLACES_WITH_REGION)
+    return f"{city}, {abbreviation if abbreviation and rng.random() < 0.5 else region}"
 
 
 def _slug(word: str) -> str:
@@ -370,9 +379,11 @@ def sample_value(
             items = {**items, "description": str(schema.get("description", ""))}
         singular = re.sub(r"s$", "", name)
         n = (rng.randint(2, 5) if vocab.is_wide else rng.randint(2, 3)) if depth == 0 else 1
+        # No "Denver, CO" inside a list: said as "in Denver, CO, Lyon and Paris" its commas are ambiguous.
+        item_vocab = dataclasses.replace(vocab, region_share=0.0) if vocab.region_share else vocab
         out: list[Any] = []
         for _ in range(n):
-            v = sample_value(singular, items, rng, depth + 1, vocab)
+            v = sample_value(singular, items, rng, depth + 1, item_vocab)
             if v not in out:
                 out.append(v)
         return out

@@ -129,6 +129,52 @@ FOODS = [
     "tofu stir fry",
     "apple",
 ]
+# Real places with their state, province or country, written as people and many APIs write them ("Denver,
+# Colorado", "Denver, CO", "Lyon, France"). Without a comma in any place value a small model learns to cut a
+# place at its comma: asked about "Boston, Massachusetts" it calls with "Boston" (BFCL's location values
+# keep the region). (city, region, region's abbreviation or "")
+PLACES_WITH_REGION: tuple[tuple[str, str, str], ...] = (
+    ("Denver", "Colorado", "CO"),
+    ("Austin", "Texas", "TX"),
+    ("Seattle", "Washington", "WA"),
+    ("Phoenix", "Arizona", "AZ"),
+    ("Portland", "Oregon", "OR"),
+    ("Atlanta", "Georgia", "GA"),
+    ("Nashville", "Tennessee", "TN"),
+    ("San Diego", "California", "CA"),
+    ("Sacramento", "California", "CA"),
+    ("Las Vegas", "Nevada", "NV"),
+    ("Minneapolis", "Minnesota", "MN"),
+    ("Pittsburgh", "Pennsylvania", "PA"),
+    ("New Orleans", "Louisiana", "LA"),
+    ("Salt Lake City", "Utah", "UT"),
+    ("Detroit", "Michigan", "MI"),
+    ("Charlotte", "North Carolina", "NC"),
+    ("Orlando", "Florida", "FL"),
+    ("Albuquerque", "New Mexico", "NM"),
+    ("Toronto", "Ontario", "ON"),
+    ("Vancouver", "British Columbia", "BC"),
+    ("Calgary", "Alberta", "AB"),
+    ("Melbourne", "Victoria", "VIC"),
+    ("Brisbane", "Queensland", "QLD"),
+    ("Lyon", "France", ""),
+    ("Kyoto", "Japan", ""),
+    ("Osaka", "Japan", ""),
+    ("Porto", "Portugal", ""),
+    ("Seville", "Spain", ""),
+    ("Munich", "Germany", ""),
+    ("Edinburgh", "Scotland", ""),
+    ("Manchester", "England", ""),
+    ("Cape Town", "South Africa", ""),
+    ("Cusco", "Peru", ""),
+    ("Auckland", "New Zealand", ""),
+    ("Florence", "Italy", ""),
+    ("Krakow", "Poland", ""),
+    ("Mombasa", "Kenya", ""),
+    ("Bergen", "Norway", ""),
+    ("Valparaiso", "Chile", ""),
+    ("Guadalajara", "Mexico", ""),
+)
 COLORS = ["red", "blue", "green", "black", "white", "silver", "yellow"]
 STREETS = ["Oak Street", "Elm Avenue", "Harbor Road", "Maple Lane", "King Street", "Station Road"]
 
@@ -151,6 +197,8 @@ class Vocabulary:
     nouns: tuple[str, ...] = ()
     jobs: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    # Share of place values drawn as "City, Region" from PLACES_WITH_REGION (`situations.place_region_share`).
+    region_share: float = 0.0
 
     @property
     def is_wide(self) -> bool:
