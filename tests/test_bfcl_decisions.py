@@ -18,6 +18,7 @@ from toolmind.eval.bfcl.decisions import (
     NoCallInPreamble,
     auc,
     auc_interval,
+    auc_with_interval,
     called,
     choose_threshold,
     read_answers,
@@ -36,6 +37,11 @@ def test_auc_counts_ties_half_and_orders() -> None:
     assert auc([3.0, 4.0], [1.0, 2.0]) == 1.0
     assert auc([1.0], [2.0, 3.0]) == 0.0
     assert auc([2.0], [2.0]) == 0.5
+    value, interval = auc_with_interval(
+        [1.0, 1.5], [2.0, 3.0]
+    )  # every negative above: AUC 0, its own interval
+    assert value == 0.0 and interval is not None and interval[0] == 0.0 and interval[1] < 0.5
+    assert auc_with_interval([], [1.0]) == (None, None)
     assert auc([1.0, 3.0], [2.0]) == 0.5
     assert auc([], [1.0]) is None
 

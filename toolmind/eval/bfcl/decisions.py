@@ -152,6 +152,17 @@ def auc_interval(value: float, positives: int, negatives: int, z: float = 1.96) 
     return max(0.0, value - half), min(1.0, value + half)
 
 
+def auc_with_interval(
+    positive: list[float], negative: list[float]
+) -> tuple[float | None, list[float] | None]:
+    """The AUC and its 95% interval; (None, None) without both kinds of entry. An AUC of 0.0 is a value
+    (`auc(...) or 0.5` once centred its interval on 0.5)."""
+    value = auc(positive, negative)
+    if value is None:
+        return None, None
+    return value, list(auc_interval(value, len(positive), len(negative)))
+
+
 def called(row: dict[str, Any]) -> bool:
     """Whether a stored output calls before anything else (no reasoning, then ``<tool_call>``)."""
     return not row.get("reasoning_content") and str(row.get("result", "")).lstrip().startswith(CALL_TOKEN)
@@ -526,7 +537,7 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
     pos = [d.score for d in decisions if d.relevant]
     neg = [d.score for d in decisions if not d.relevant]
     by_cat = {c: [d.score for d in decisions if d.category == c] for c in entries}
-    overall = auc(pos, neg)
+    overall, overall_ci = auc_with_interval(pos, neg)
     report = {
         "model": cfg.model,
         "results": str(source),
@@ -535,8 +546,7 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "diagnostic": "the threshold is chosen on the benchmark's own irrelevance entries",
         "entries": {c: len(ids) for c, ids in selection.items()},
         "auc": overall,
-        # None without both kinds of entry (an AUC of 0.0 is a value: `or` once centred its interval on 0.5)
-        "auc_ci95": None if overall is None else list(auc_interval(overall, len(pos), len(neg))),
+        "auc_ci95": overall_ci,
         "auc_by_category": {c: auc(v, neg) for c, v in by_cat.items() if c not in IRRELEVANT},
         "median_score": {c: _median(v) for c, v in by_cat.items()},
         "stored_calls": {c: sum(called(rows[i]) for i in ids) for c, ids in selection.items()},
