@@ -275,6 +275,28 @@ def test_bad_config_names_the_field(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"synth_args": {"resume": False}}, "synth_args.resume"),
+        ({"data_args": {"no-decontaminate": False}}, "data_args.no-decontaminate"),
+        ({"bfcl": {"args": {"batch-size": 4, "verbose": False}}}, "bfcl.args.verbose"),
+    ],
+)
+def test_false_in_a_flag_option_is_refused_not_dropped(
+    tmp_path: Path, extra: dict[str, object], field: str
+) -> None:
+    # `false` would become no flag at all: the command's default, silently, where a user meant "off".
+    bad = tmp_path / "pipeline.yaml"
+    bad.write_text(json.dumps({"name": "x", "run_dir": "r", **extra}))
+    with pytest.raises(ConfigError, match=f"pipeline.yaml: {field}: false would be dropped"):
+        load_pipeline_config(bad)
+    # The trainer takes booleans as values ("--bf16 false"), so training overrides may say false.
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(json.dumps({"name": "x", "run_dir": "r", "train_args": {"bf16": False}}))
+    assert load_pipeline_config(ok).train_args == {"bf16": False}
+
+
+@pytest.mark.parametrize(
     ("extra", "message"),
     [
         ({"seeds": []}, "seeds: expected a non-empty list"),

@@ -247,7 +247,39 @@ def load_pipeline_config(path: str | Path, overrides: dict[str, Any] | None = No
     data = _read_yaml(path)
     data.update(overrides or {})
     cfg: PipelineConfig = _build(PipelineConfig, data, str(path))
+    _check_flag_options(path, cfg)
     return cfg
+
+
+def _check_flag_options(path: str | Path, cfg: PipelineConfig) -> None:
+    """Refuse `false` in the options passed on as command-line flags (every stage's but training's).
+
+    They become `--flag` for true and nothing for false, so `false` could only mean "the command's
+    default": a silent no-op where a user meant to switch something off. The trainer's parser takes
+    booleans as values, so `train_args` passes `--flag false` instead and is not checked here."""
+    groups: dict[str, dict[str, Any]] = {
+        "graph_args": cfg.graph_args,
+        "chain_args": cfg.chain_args,
+        "synth_args": cfg.synth_args,
+        "filter_args": cfg.filter_args,
+        "data_args": cfg.data_args,
+    }
+    if cfg.bfcl is not None:
+        groups["bfcl.args"] = cfg.bfcl.args
+    if cfg.tau is not None:
+        groups["tau.args"] = cfg.tau.args
+    for name, options in groups.items():
+        if not isinstance(options, dict):
+            raise ConfigError(
+                f"{path}: {name}: expected a mapping of option names to values, got {options!r}"
+            )
+        for key, value in options.items():
+            if value is False:
+                raise ConfigError(
+                    f"{path}: {name}.{key}: false would be dropped (these options become command-line "
+                    f"flags, and a flag is only ever switched on): leave the key out for the command's "
+                    f"default, or give the command's own negative flag (e.g. no-{key}: true) where it has one"
+                )
 
 
 def _check_seeds(path: str | Path, name: str, seeds: Any) -> None:
