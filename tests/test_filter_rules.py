@@ -299,3 +299,23 @@ def test_a_decimal_the_user_said_as_a_percentage_is_not_a_leak() -> None:
         traj.meta["hidden_details"] = {"date": "0.042"}
         rules = {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"}
         assert rules == ({"hidden_detail_leak"} if leak else set()), said
+
+
+def test_a_large_number_the_user_said_in_words_or_with_commas_is_not_a_leak() -> None:
+    msgs = clean_messages()
+    msgs[4]["tool_calls"] = [call("c1", "search_flights", {**GOOD_SEARCH, "date": "2500000"})]
+    cases = (
+        ("A budget of 2.5 million.", False),
+        ("A budget of $2.5M.", False),
+        ("A budget of 2,500,000.", False),
+        ("A budget of 2500 thousand.", False),
+        ("A budget of 25 million.", True),
+        ("A budget of 2.5 thousand.", True),
+        ("A budget of 2,500.", True),
+    )
+    for said, leak in cases:
+        msgs[3]["content"] = said
+        traj = make(msgs)
+        traj.meta["hidden_details"] = {"date": "2500000"}
+        rules = {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"}
+        assert rules == ({"hidden_detail_leak"} if leak else set()), said

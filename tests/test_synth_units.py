@@ -16,7 +16,8 @@ from toolmind.synth.config import SynthConfig
 from toolmind.synth.phrases import mine, task_phrase
 from toolmind.synth.toolsim import find_field, simulate
 from toolmind.synth.validate import validate_call
-from toolmind.synth.values import coerce, sample_value, say
+from toolmind.synth.values import coerce, sample_value, say, singular_name
+from toolmind.synth.vocab import BASIC
 
 BOOK = ToolSpec(
     function=FunctionSpec(
@@ -463,6 +464,22 @@ def test_list_items_are_what_the_lists_description_says() -> None:
     }
     drawn = {v for _ in range(20) for v in sample_value("times", times, rng)}
     assert len(drawn) > 2 and all(re.fullmatch(r"\d\d:\d\d", v) for v in drawn)  # times keep their wide pool
+    # An item is drawn by its singular's rule: `cities` -> `city` (a bare "s" cut gave `citie` and
+    # items like "quartz-22"), `currencies` -> `currency`.
+    plain = {"type": "array", "items": {"type": "string"}, "description": "Where to look."}
+    cities = {v for _ in range(10) for v in sample_value("cities", plain, rng)}
+    assert cities <= set(BASIC.cities)
+    currencies = {v for _ in range(10) for v in sample_value("currencies", plain, rng)}
+    assert all(re.fullmatch(r"[A-Z]{3}", v) for v in currencies)
+    singulars = {n: singular_name(n) for n in ("cities", "addresses", "boxes", "trackIds", "status", "days")}
+    assert singulars == {
+        "cities": "city",
+        "addresses": "address",
+        "boxes": "box",
+        "trackIds": "trackId",
+        "status": "status",
+        "days": "day",
+    }
 
 
 def test_values_said_in_natural_phrases_where_the_name_says_how() -> None:
@@ -614,6 +631,81 @@ def test_place_regions_are_drawn_at_their_share_never_inside_lists_and_keep_old_
     assert cfg.content_hash() != before
     cfg.situations.place_region_share = 1.5
     with pytest.raises(ValueError, match=r"my\.yaml: situations\.place_region_share"):
+        validate_config(cfg, "my.yaml")
+
+
+def test_large_amounts_are_said_as_people_write_them_and_the_call_carries_the_number() -> None:
+    from toolmind.filter.leakage import _known
+    from toolmind.schema import Chain
+    from toolmind.synth.plan import build_plan
+
+    roe = _all_required(
+        "calculate_return_on_equity",
+        "Calculate a company's return on equity.",
+        {
+            "net_income": {"type": "number", "description": "Net income in USD."},
+            "population": {"type": "integer", "description": "Number of people."},
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.large_amount_share = 1.0
+    forms: set[str] = set()
+    for natural, unit in ((0.0, 0.0), (1.0, 1.0), (0.0, 1.0)):
+        cfg.situations.natural_share, cfg.situations.unit_share = natural, unit
+        for i in range(12):
+            plan = build_plan(
+                Chain(id=f"c{i}", tools=[roe.function.name]), {roe.function.name: roe}, [roe], cfg
+            )
+            request = plan.lines[0].text
+            stated = next(a for a in plan.acts if a.kind == "call").calls[0].stated
+            for value in stated.values():
+                assert isinstance(value, int) and value >= 1000 and value % 100 == 0, value
+                # The filter's leak check reads the spoken form back: the value counts as told.
+                assert _known(str(value), request.lower(), 6), (value, request)
+            forms |= {f for f in ("million", "billion", ",", "$", "M") if f in request}
+    assert {"million", ",", "$"} <= forms, forms
+
+
+def test_large_amounts_are_drawn_at_their_share_for_amount_names_only_and_keep_old_hashes() -> None:
+    import dataclasses
+
+    from toolmind.synth.config import SynthConfig, validate_config
+    from toolmind.synth.phrases import say_amount
+    from toolmind.synth.vocab import BASIC
+
+    half = dataclasses.replace(BASIC, amount_share=0.5)
+    number = {"type": "number"}
+    drawn = [sample_value("total_payout", number, random.Random(i), vocab=half) for i in range(400)]
+    assert 150 < sum(v >= 1000 for v in drawn) < 250
+    every = dataclasses.replace(BASIC, amount_share=1.0)
+    for name, schema in (
+        ("tip_amount", number),
+        ("interest_rate", number),
+        ("price", {**number, "maximum": 500}),
+    ):
+        assert all(sample_value(name, schema, random.Random(i), vocab=every) < 1000 for i in range(50)), name
+    rng = random.Random(3)
+    said = {
+        say_amount(v, rng, money=m)
+        for v in (12000, 2_500_000, 1_200_000_000)
+        for m in (False, True)
+        for _ in range(30)
+    }
+    assert {"12,000", "12000", "2.5 million", "2,500,000", "2500000", "2.5M", "1.2 billion", "1.2B"} <= said
+    assert not any(
+        s.endswith(("M", "B")) for s in {say_amount(2_500_000, rng) for _ in range(50)}
+    )  # "M" after "$" only
+    # share 0 (the default) draws what was drawn before and keeps finished runs' config hashes
+    rng = random.Random(7)
+    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
+    cfg = SynthConfig()
+    before = cfg.content_hash()
+    cfg.situations.large_amount_share = 0.0
+    assert cfg.content_hash() == before
+    cfg.situations.large_amount_share = 0.3
+    assert cfg.content_hash() != before
+    cfg.situations.large_amount_share = -0.1
+    with pytest.raises(ValueError, match=r"my\.yaml: situations\.large_amount_share"):
         validate_config(cfg, "my.yaml")
 
 

@@ -5,7 +5,8 @@ assistant uses such a value before anyone told it (no earlier user, system or to
 it is not a tool parameter's declared default), the simulation leaked the goal to the assistant: the trajectory teaches mind reading,
 so it is dropped. Long values are matched as substrings of the assistant's text and arguments; short ones
 (numbers, codes) only as an exact argument value, and as a whole word in the context; a decimal also
-as the percentage it is ("4.2%" tells the assistant 0.042).
+as the percentage it is ("4.2%" tells the assistant 0.042), and a large number in the forms people
+write it in ("2.5 million", "2,500,000" and "$2.5M" tell it 2500000).
 """
 
 from __future__ import annotations
@@ -36,8 +37,31 @@ def _as_percentage(value: str, text: str) -> bool:
     return 0 < number < 1 and any(abs(float(p) / 100 - number) < 1e-9 for p in _PERCENT.findall(text))
 
 
+_AMOUNT = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(thousand|million|billion)\b|([kKmMbB])\b)?"
+)
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "b": 1e9}
+
+
+def _as_amount(value: str, text: str) -> bool:
+    """A large number said as people write it (the filter sees lower-cased text, so "m" may be a metre:
+    at worst a leak goes unseen): 2500000 is known once the user said "2.5 million",
+    "2,500,000" or "$2.5M"."""
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    if number < 1000:
+        return False
+    for digits, word, letter in _AMOUNT.findall(text):
+        scale = _SCALES[(word or letter).lower()] if word or letter else 1.0
+        if abs(float(digits.replace(",", "")) * scale - number) < 1e-6 * number:
+            return True
+    return False
+
+
 def _known(value: str, text: str, min_chars: int) -> bool:
-    if _as_percentage(value, text):
+    if _as_percentage(value, text) or _as_amount(value, text):
         return True
     if len(value) >= min_chars:
         return value in text

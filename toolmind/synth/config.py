@@ -164,6 +164,14 @@ class SituationConfig:
             "copied whole into the call: without commas in the data a small model cuts a place at its comma."
         },
     )
+    large_amount_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of money and count values (amount, price, cost, income, population...) drawn in "
+            "thousands, millions or billions and said as people write them ('12,000', '2.5 million', "
+            "'$1.2M'); the call carries the whole number (12000, 2500000, 1200000)."
+        },
+    )
     paraphrase_share: float = field(
         default=0.0,
         metadata={
@@ -181,6 +189,7 @@ _ADDED_LATER: dict[str, object] = {
     "question_share": 0.0,
     "offered_request_share": 0.0,
     "place_region_share": 0.0,
+    "large_amount_share": 0.0,
 }
 
 
@@ -416,6 +425,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "question_share",
         "offered_request_share",
         "place_region_share",
+        "large_amount_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

@@ -145,7 +145,9 @@ class EpisodeBuilder:
         self.s, self.e = cfg.situations, cfg.errors
         self.rng = random.Random(f"{cfg.seed}|{chain.id}")
         self.vocab = dataclasses.replace(
-            vocabulary(cfg.situations.value_vocabulary), region_share=cfg.situations.place_region_share
+            vocabulary(cfg.situations.value_vocabulary),
+            region_share=cfg.situations.place_region_share,
+            amount_share=cfg.situations.large_amount_share,
         )
         self.n_calls = 0
         self.situations: list[str] = []

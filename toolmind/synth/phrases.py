@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from toolmind.schema import ToolSpec
 from toolmind.synth.values import is_fraction, phrase, say, words
@@ -237,6 +237,27 @@ def _unit_template(name: str, stated: dict[str, Any], schema: dict[str, Any] | N
     return template
 
 
+def is_large_amount(value: Any) -> TypeGuard[int]:
+    """A whole number of hundreds from 1000 up: the values `situations.large_amount_share` draws."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1000 and value % 100 == 0
+
+
+def say_amount(value: int, rng: random.Random, *, money: bool = False) -> str:
+    """A large round amount as people write it: "12,000" or "12000"; from a million up also "2.5 million",
+    "2,500,000" and, after a "$", "2.5M" (BFCL's questions: "$2,000,000", "12,000 miles", "213 million",
+    "$1.2M"). The call carries the whole number, so the model learns to read these forms."""
+    for scale, word, letter in ((10**9, "billion", "B"), (10**6, "million", "M")):
+        if value >= scale and value % (scale // 10) == 0:
+            short = f"{value / scale:g}"
+            forms = [f"{short} {word}", f"{value:,}", str(value)]
+            weights = [0.45, 0.35, 0.2]
+            if money:
+                forms.append(short + letter)
+                weights.append(0.2)
+            return rng.choices(forms, weights)[0]
+    return f"{value:,}" if rng.random() < 0.6 else str(value)
+
+
 def with_unit(
     name: str,
     value: Any,
@@ -244,10 +265,12 @@ def with_unit(
     rng: random.Random,
     unit_share: float,
     schema: dict[str, Any] | None = None,
+    *,
+    amounts: bool = False,
 ) -> str | None:
     """ "5 years" for years=5, "$120" for price=120 (no currency stated): a number said with its unit, as
     people say it, in `unit_share` of the cases where the name or the description implies one; None
-    otherwise. A rate its
+    otherwise. With `amounts`, a large round amount in one of the forms of `say_amount` ("$2.5M"). A rate its
     description calls a decimal is always "4.2%" for 0.042: nobody says "a rate of 0.042", and BFCL's
     questions never do."""
     if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
@@ -259,6 +282,8 @@ def with_unit(
         return None
     if template.startswith("{} ") and template[3:] in _GLUED and rng.random() < 0.5:
         template = "{}" + template[3:]
+    if amounts and is_large_amount(value):
+        return template.format(say_amount(value, rng, money=template.startswith("$")))
     return template.format(say(value))
 
 

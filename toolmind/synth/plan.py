@@ -119,6 +119,17 @@ class _Script:
         """The parameter schemas of `tool`, by name."""
         return dict(self.b.specs[tool].function.parameters.get("properties", {}))
 
+    @property
+    def _amounts(self) -> bool:
+        """Whether large amounts are said in people's forms ("2.5 million"): only when the recipe draws
+        them, so that recipes without them draw exactly as before."""
+        return self.b.s.large_amount_share > 0
+
+    def _say(self, value: Any) -> str:
+        if self._amounts and ph.is_large_amount(value):
+            return ph.say_amount(value, self.rng)
+        return say(value)
+
     def _said(
         self, call: PlannedCall, skip: str | None = None, relative: str | None = None
     ) -> tuple[str, list[tuple[str, str]]]:
@@ -144,8 +155,10 @@ class _Script:
             if name == relative:
                 shown = "tomorrow"
             else:
-                unit = ph.with_unit(name, value, call.stated, self.rng, self.b.s.unit_share, schema)
-                shown = unit or say(value)
+                unit = ph.with_unit(
+                    name, value, call.stated, self.rng, self.b.s.unit_share, schema, amounts=self._amounts
+                )
+                shown = unit or self._say(value)
             param = ph.param_phrase(name, schema, self.rng, unit_said=unit is not None)
             if unit and len(param.split()) > 1 and param.split()[-1] == unit.split()[-1]:
                 param = param.rsplit(" ", 1)[0]  # "the term 8 years", not "the term years 8 years"
@@ -207,8 +220,8 @@ class _Script:
 
             def spoken(k: str, v: Any) -> str:
                 schema = props.get(k, {})
-                unit = ph.with_unit(k, v, one.stated, rng, self.b.s.unit_share, schema)
-                return unit or ph.say_value(k, v, schema)
+                unit = ph.with_unit(k, v, one.stated, rng, self.b.s.unit_share, schema, amounts=self._amounts)
+                return unit or (self._say(v) if ph.is_large_amount(v) else ph.say_value(k, v, schema))
 
             shared = [(names[k], spoken(k, v)) for k, v in one.stated.items() if two.stated.get(k) == v]
             key = next(k for k, v in one.stated.items() if two.stated.get(k) != v)
@@ -245,7 +258,7 @@ class _Script:
             p = ph.param_phrase(ep.missing, {"type": kind.get("type")}, rng)
             reasoning, content = ph.ask(ph.task_phrase(self.b.specs[c.tool]), p, rng)
             self.items.append(Act("ask", reasoning=reasoning, content=content))
-            self.items.append(Line(ph.supply(p, say(c.stated[ep.missing]), rng)))
+            self.items.append(Line(ph.supply(p, self._say(c.stated[ep.missing]), rng)))
             self._call([c])
         elif ep.inject:
             self._inject(ep, c)

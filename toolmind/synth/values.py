@@ -71,6 +71,19 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
 
 
+def singular_name(name: str) -> str:
+    """A list parameter's name for one of its items: `cities` -> `city`, `addresses` -> `address`,
+    `trackIds` -> `trackId`, so that an item is drawn by the rules for its kind (a bare "s" cut made
+    `citie`, which no rule knows, and `cities` got items like "quartz-22")."""
+    if re.search(r"[^aeiou]ies$", name):
+        return name[:-3] + "y"
+    if re.search(r"(sses|xes|ches|shes|zzes)$", name):
+        return name[:-2]
+    if re.search(r"(ss|us|is)$", name):
+        return name
+    return re.sub(r"s$", "", name)
+
+
 def phrase(name: str) -> str:
     """Human words for a parameter or field name: `check_in_date` -> "check in date"."""
     return " ".join(words(name)) or name
@@ -264,7 +277,83 @@ def _thing_name(rest: str, rng: random.Random, vocab: Vocabulary) -> str:
     return f"The {rng.choice(vocab.nouns).title()} of {rng.choice(vocab.cities)}"
 
 
+# Names of money and count values that people state in thousands, millions or billions ("a net income of
+# $2,000,000", "12,000 miles a year", "a population of 213 million"). Per-unit and small sums are not.
+_AMOUNT_WORDS = (
+    "amount",
+    "price",
+    "cost",
+    "costs",
+    "budget",
+    "principal",
+    "income",
+    "salary",
+    "revenue",
+    "payout",
+    "investment",
+    "payment",
+    "population",
+    "sales",
+    "profit",
+    "capital",
+    "loan",
+    "deposit",
+    "equity",
+    "assets",
+    "earnings",
+    "valuation",
+)
+_NOT_AMOUNT_WORDS = ("tip", "unit", "night", "hourly", "fee", "rate", "percent", "count", "quantity")
+# Round mantissas, so that a scale word says the value exactly ("2.5 million" = 2500000).
+_MANTISSAS = (
+    1,
+    1.2,
+    1.5,
+    2,
+    2.5,
+    3,
+    4,
+    5,
+    7.5,
+    8,
+    10,
+    12,
+    15,
+    20,
+    25,
+    40,
+    50,
+    75,
+    100,
+    120,
+    150,
+    200,
+    250,
+    500,
+)
+
+
+def _large_amount(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary) -> int | None:
+    """A money or count value in thousands to billions (`situations.large_amount_share`), or None: not such
+    a name, a schema maximum below 1000, or not drawn. No draw at share 0, so old recipes draw as before."""
+    if not vocab.amount_share:
+        return None
+    ws = words(name)
+    if not _has(ws, *_AMOUNT_WORDS) or _has(ws, *_NOT_AMOUNT_WORDS):
+        return None
+    maximum = schema.get("maximum")
+    if isinstance(maximum, int | float) and maximum < 1000:
+        return None
+    if rng.random() >= vocab.amount_share:
+        return None
+    scale = rng.choice((1_000, 1_000, 1_000_000, 1_000_000, 1_000_000_000))
+    value = round(rng.choice(_MANTISSAS) * scale)
+    return value if not isinstance(maximum, int | float) or value <= maximum else None
+
+
 def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> int:
+    if (large := _large_amount(name, schema, rng, vocab)) is not None:
+        return large
     ws = words(name)
     lo, hi = 1, 100
     if _has(ws, "year"):
@@ -323,6 +412,8 @@ def is_fraction(schema: dict[str, Any]) -> bool:
 
 
 def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> float:
+    if (large := _large_amount(name, schema, rng, vocab)) is not None:
+        return large  # a whole number: BFCL's answers write 2000000 for a float parameter too
     ws = words(name)
     lo, hi = 1.0, 500.0
     if _has(ws, "lat", "latitude"):
@@ -377,7 +468,7 @@ def sample_value(
         # what each item is, so an item inherits it (without it, "to" read as a place gave cities).
         if "description" not in items and (norm_type(items) != "object" or not items.get("properties")):
             items = {**items, "description": str(schema.get("description", ""))}
-        singular = re.sub(r"s$", "", name)
+        singular = singular_name(name)
         n = (rng.randint(2, 5) if vocab.is_wide else rng.randint(2, 3)) if depth == 0 else 1
         # No "Denver, CO" inside a list: said as "in Denver, CO, Lyon and Paris" its commas are ambiguous.
         item_vocab = dataclasses.replace(vocab, region_share=0.0) if vocab.region_share else vocab

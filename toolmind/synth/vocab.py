@@ -199,6 +199,8 @@ class Vocabulary:
     regions: tuple[str, ...] = ()
     # Share of place values drawn as "City, Region" from PLACES_WITH_REGION (`situations.place_region_share`).
     region_share: float = 0.0
+    # Share of money and count values drawn in thousands to billions (`situations.large_amount_share`).
+    amount_share: float = 0.0
 
     @property
     def is_wide(self) -> bool:
