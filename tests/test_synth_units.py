@@ -399,6 +399,12 @@ def test_renamed_trajectory_respells_names_consistently() -> None:
     assert all(variant("hotels.get_hotel_reviews", rng, True).startswith("hotels.") for _ in range(50))
     assert {variant("city", rng) for _ in range(50)} <= {"location", "place", "town", "city_name", "cityName"}
     assert all("country_name" not in variant("country_code", rng) for _ in range(50))
+    # A thing's name is sometimes just `name` (a pool without one taught the model to put the function's
+    # own name there); a first or last name never is, and a function is never called `name`.
+    planet = [variant("planet_name", rng) for _ in range(200)]
+    assert 60 < planet.count("name") < 140 and all(v == "name" or v.startswith("planet") for v in planet)
+    assert "name" not in {variant("last_name", rng) for _ in range(100)}
+    assert "name" not in {variant("get_planet_name", rng, True) for _ in range(100)}
     picks = [chosen(0, f"t{i}", 0.5) for i in range(2000)]
     assert 0.45 < sum(picks) / len(picks) < 0.55
     assert not any(chosen(0, f"t{i}", 0.0) for i in range(100))

@@ -92,6 +92,9 @@ WORDS: dict[str, tuple[str, ...]] = {
     "team": ("club", "squad"),
 }
 
+# Qualifiers that are the name's kind, not its owner's: "last_name" is not the person's `name`.
+_OWN_NAMES = ("first", "last", "middle", "nick")
+
 # Prefixes a catalogue puts before a plain name ("detailed_weather_forecast", "fetch_..."): drawn only for
 # function names, so that the model copies a longer name in full rather than the pool's short one.
 PREFIXES = ("detailed", "advanced", "simple", "quick", "smart", "online")
@@ -119,6 +122,12 @@ def variant(name: str, rng: random.Random, function: bool = False) -> str:
     def options(word: str) -> tuple[str, ...]:
         return tuple(o for o in WORDS.get(word.lower(), ()) if len(words) == 1 or "_" not in o)
 
+    # "planet_name" -> "name": a catalogue's tool about one kind of thing often calls its name just `name`
+    # (BFCL: `lawyer.get_experience(name=...)`). A pool that never has a bare `name` parameter taught the
+    # demo model to fill one with the function's own name, the call's other "name".
+    named = not function and len(words) > 1 and words[-1] == "name" and words[0] not in _OWN_NAMES
+    if named and rng.random() < 0.5:
+        return f"{head}.name" if head else "name"
     out: list[str] = []
     for w in words:
         choices = options(w)
