@@ -715,6 +715,30 @@ def test_large_amounts_are_drawn_at_their_share_for_amount_names_only_and_keep_o
         validate_config(cfg, "my.yaml")
 
 
+def test_single_item_share_draws_lists_of_one_at_its_share_and_keeps_old_hashes() -> None:
+    import dataclasses
+
+    from toolmind.synth.config import SynthConfig, validate_config
+    from toolmind.synth.vocab import BASIC
+
+    tags = {"type": "array", "items": {"type": "string"}, "description": "Labels to attach."}
+    half = dataclasses.replace(BASIC, single_item_share=0.5)
+    sizes = [len(sample_value("tags", tags, random.Random(i), vocab=half)) for i in range(400)]
+    assert 150 < sizes.count(1) < 250 and set(sizes) <= {1, 2, 3}
+    assert 1 not in {len(sample_value("tags", tags, random.Random(i), vocab=BASIC)) for i in range(100)}
+    rng = random.Random(7)
+    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
+    cfg = SynthConfig()
+    before = cfg.content_hash()
+    cfg.situations.single_item_share = 0.0
+    assert cfg.content_hash() == before
+    cfg.situations.single_item_share = 0.25
+    assert cfg.content_hash() != before
+    cfg.situations.single_item_share = 2.0
+    with pytest.raises(ValueError, match=r"my\.yaml: situations\.single_item_share"):
+        validate_config(cfg, "my.yaml")
+
+
 def test_a_rate_described_as_a_decimal_is_said_as_a_percentage() -> None:
     from toolmind.synth.phrases import with_unit
 

@@ -172,6 +172,14 @@ class SituationConfig:
             "'$1.2M'); the call carries the whole number (12000, 2500000, 1200000)."
         },
     )
+    single_item_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of list values with one item ('specializing in criminal law' -> "
+            "['criminal law']); the others have 2-3. Without them a small model writes a lone item as a "
+            "string where the schema asks for a list."
+        },
+    )
     paraphrase_share: float = field(
         default=0.0,
         metadata={
@@ -190,6 +198,7 @@ _ADDED_LATER: dict[str, object] = {
     "offered_request_share": 0.0,
     "place_region_share": 0.0,
     "large_amount_share": 0.0,
+    "single_item_share": 0.0,
 }
 
 
@@ -426,6 +435,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "offered_request_share",
         "place_region_share",
         "large_amount_share",
+        "single_item_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

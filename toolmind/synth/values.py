@@ -470,6 +470,9 @@ def sample_value(
             items = {**items, "description": str(schema.get("description", ""))}
         singular = singular_name(name)
         n = (rng.randint(2, 5) if vocab.is_wide else rng.randint(2, 3)) if depth == 0 else 1
+        # No draw at share 0: recipes without lone items draw exactly as before.
+        if depth == 0 and vocab.single_item_share and rng.random() < vocab.single_item_share:
+            n = 1
         # No "Denver, CO" inside a list: said as "in Denver, CO, Lyon and Paris" its commas are ambiguous.
         item_vocab = dataclasses.replace(vocab, region_share=0.0) if vocab.region_share else vocab
         out: list[Any] = []

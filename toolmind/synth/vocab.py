@@ -201,6 +201,8 @@ class Vocabulary:
     region_share: float = 0.0
     # Share of money and count values drawn in thousands to billions (`situations.large_amount_share`).
     amount_share: float = 0.0
+    # Share of (top-level) lists drawn with one item (`situations.single_item_share`).
+    single_item_share: float = 0.0
 
     @property
     def is_wide(self) -> bool:
