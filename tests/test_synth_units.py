@@ -575,6 +575,24 @@ def test_natural_share_says_values_without_naming_parameters_and_calls_keep_them
     assert seen  # the boolean came up true at least once
 
 
+def _assert_share_is_inert_at_zero_and_checked(field: str, *, on: float, bad: float) -> None:
+    """A situation share added after runs had finished: at 0 (its default) it draws what was drawn before
+    and keeps finished runs' config hashes; on, it changes the hash; out of [0, 1], it is refused."""
+    from toolmind.synth.config import SynthConfig, validate_config
+
+    rng = random.Random(7)
+    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
+    cfg = SynthConfig()
+    before = cfg.content_hash()
+    setattr(cfg.situations, field, 0.0)
+    assert cfg.content_hash() == before
+    setattr(cfg.situations, field, on)
+    assert cfg.content_hash() != before
+    setattr(cfg.situations, field, bad)
+    with pytest.raises(ValueError, match=rf"my\.yaml: situations\.{field}"):
+        validate_config(cfg, "my.yaml")
+
+
 def test_place_region_share_says_a_place_with_its_region_and_the_call_copies_it_whole() -> None:
     from toolmind.schema import Chain
     from toolmind.synth.plan import build_plan
@@ -604,7 +622,6 @@ def test_place_region_share_says_a_place_with_its_region_and_the_call_copies_it_
 def test_place_regions_are_drawn_at_their_share_never_inside_lists_and_keep_old_hashes() -> None:
     import dataclasses
 
-    from toolmind.synth.config import SynthConfig, validate_config
     from toolmind.synth.vocab import BASIC, PLACES_WITH_REGION
 
     regions = {f"{c}, {r}" for c, r, _ in PLACES_WITH_REGION} | {
@@ -626,18 +643,7 @@ def test_place_regions_are_drawn_at_their_share_never_inside_lists_and_keep_old_
         for i in range(50)
     ]
     assert not any("," in item for items in lists for item in items)
-    # share 0 (the default) draws what was drawn before and keeps finished runs' config hashes
-    rng = random.Random(7)
-    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
-    cfg = SynthConfig()
-    before = cfg.content_hash()
-    cfg.situations.place_region_share = 0.0
-    assert cfg.content_hash() == before
-    cfg.situations.place_region_share = 0.4
-    assert cfg.content_hash() != before
-    cfg.situations.place_region_share = 1.5
-    with pytest.raises(ValueError, match=r"my\.yaml: situations\.place_region_share"):
-        validate_config(cfg, "my.yaml")
+    _assert_share_is_inert_at_zero_and_checked("place_region_share", on=0.4, bad=1.5)
 
 
 def test_large_amounts_are_said_as_people_write_them_and_the_call_carries_the_number() -> None:
@@ -675,7 +681,6 @@ def test_large_amounts_are_said_as_people_write_them_and_the_call_carries_the_nu
 def test_large_amounts_are_drawn_at_their_share_for_amount_names_only_and_keep_old_hashes() -> None:
     import dataclasses
 
-    from toolmind.synth.config import SynthConfig, validate_config
     from toolmind.synth.phrases import say_amount
     from toolmind.synth.vocab import BASIC
 
@@ -701,24 +706,12 @@ def test_large_amounts_are_drawn_at_their_share_for_amount_names_only_and_keep_o
     assert not any(
         s.endswith(("M", "B")) for s in {say_amount(2_500_000, rng) for _ in range(50)}
     )  # "M" after "$" only
-    # share 0 (the default) draws what was drawn before and keeps finished runs' config hashes
-    rng = random.Random(7)
-    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
-    cfg = SynthConfig()
-    before = cfg.content_hash()
-    cfg.situations.large_amount_share = 0.0
-    assert cfg.content_hash() == before
-    cfg.situations.large_amount_share = 0.3
-    assert cfg.content_hash() != before
-    cfg.situations.large_amount_share = -0.1
-    with pytest.raises(ValueError, match=r"my\.yaml: situations\.large_amount_share"):
-        validate_config(cfg, "my.yaml")
+    _assert_share_is_inert_at_zero_and_checked("large_amount_share", on=0.3, bad=-0.1)
 
 
 def test_single_item_share_draws_lists_of_one_at_its_share_and_keeps_old_hashes() -> None:
     import dataclasses
 
-    from toolmind.synth.config import SynthConfig, validate_config
     from toolmind.synth.vocab import BASIC
 
     tags = {"type": "array", "items": {"type": "string"}, "description": "Labels to attach."}
@@ -726,17 +719,7 @@ def test_single_item_share_draws_lists_of_one_at_its_share_and_keeps_old_hashes(
     sizes = [len(sample_value("tags", tags, random.Random(i), vocab=half)) for i in range(400)]
     assert 150 < sizes.count(1) < 250 and set(sizes) <= {1, 2, 3}
     assert 1 not in {len(sample_value("tags", tags, random.Random(i), vocab=BASIC)) for i in range(100)}
-    rng = random.Random(7)
-    assert [sample_value(name, schema, rng, vocab=BASIC) for name, schema in VALUE_CASES] == BASIC_BEFORE
-    cfg = SynthConfig()
-    before = cfg.content_hash()
-    cfg.situations.single_item_share = 0.0
-    assert cfg.content_hash() == before
-    cfg.situations.single_item_share = 0.25
-    assert cfg.content_hash() != before
-    cfg.situations.single_item_share = 2.0
-    with pytest.raises(ValueError, match=r"my\.yaml: situations\.single_item_share"):
-        validate_config(cfg, "my.yaml")
+    _assert_share_is_inert_at_zero_and_checked("single_item_share", on=0.25, bad=2.0)
 
 
 def test_a_rate_described_as_a_decimal_is_said_as_a_percentage() -> None:
