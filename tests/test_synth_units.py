@@ -477,7 +477,8 @@ def test_list_items_are_what_the_lists_description_says() -> None:
     assert cities <= set(BASIC.cities)
     currencies = {v for _ in range(10) for v in sample_value("currencies", plain, rng)}
     assert all(re.fullmatch(r"[A-Z]{3}", v) for v in currencies)
-    singulars = {n: singular_name(n) for n in ("cities", "addresses", "boxes", "trackIds", "status", "days")}
+    names = ("cities", "addresses", "boxes", "trackIds", "status", "days", "movies", "species")
+    singulars = {n: singular_name(n) for n in names}
     assert singulars == {
         "cities": "city",
         "addresses": "address",
@@ -485,6 +486,8 @@ def test_list_items_are_what_the_lists_description_says() -> None:
         "trackIds": "trackId",
         "status": "status",
         "days": "day",
+        "movies": "movie",
+        "species": "species",
     }
 
 

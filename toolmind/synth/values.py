@@ -75,6 +75,9 @@ def singular_name(name: str) -> str:
     """A list parameter's name for one of its items: `cities` -> `city`, `addresses` -> `address`,
     `trackIds` -> `trackId`, so that an item is drawn by the rules for its kind (a bare "s" cut made
     `citie`, which no rule knows, and `cities` got items like "quartz-22")."""
+    last = words(name)[-1] if words(name) else ""
+    if last in ("movies", "cookies", "calories", "pies", "ties", "selfies", "species"):
+        return name if last == "species" else name[:-1]  # singular in "-ie", or unchanged
     if re.search(r"[^aeiou]ies$", name):
         return name[:-3] + "y"
     if re.search(r"(sses|xes|ches|shes|zzes)$", name):
