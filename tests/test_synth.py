@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_synth_support import write_chains
@@ -122,6 +123,15 @@ def test_situation_shares_and_injected_errors(run: tuple[list[Trajectory], dict]
     assert sum(defects.values()) < 0.15 * len(records)
 
 
+def _is_option(t: Trajectory, call: Any, name: str) -> bool:
+    """Whether `name` of the called tool is a list of enum items."""
+    for tool in t.tools:
+        if tool.function.name == call.function.name:
+            items = tool.function.parameters.get("properties", {}).get(name, {}).get("items")
+            return isinstance(items, dict) and bool(items.get("enum"))
+    return False
+
+
 def test_stated_values_are_copied_exactly(run: tuple[list[Trajectory], dict]) -> None:
     """Every argument value was said by the user or returned by an earlier tool (no invented values),
     except in injected mistakes and leak defects."""
@@ -157,6 +167,13 @@ def test_stated_values_are_copied_exactly(run: tuple[list[Trajectory], dict]) ->
                             # said as people write it ("2.5 million", "50,000"): read back as the
                             # filter's leak check reads it
                             assert _known(text, seen.lower(), 6), (t.id, call.function.name, item)
+                            checked += 1
+                            continue
+                        if isinstance(value, list) and text not in seen and _is_option(t, call, name):
+                            # one of a fixed set of options, said as people write it ("swimming pool"
+                            # for "Swimming Pool")
+                            text = text.lower()
+                            assert text in seen.lower(), (t.id, call.function.name, item)
                             checked += 1
                             continue
                         assert text in seen, (t.id, call.function.name, item)

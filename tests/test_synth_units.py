@@ -1015,3 +1015,105 @@ def test_result_fields_are_named_without_their_unit() -> None:
     assert field_phrase("energy_j", {"type": "number"}) == "energy"
     assert field_phrase("pressure_kpa", {"type": "number"}) == "pressure"
     assert field_phrase("order_id", {"type": "string"}) == "order id"
+
+
+def test_described_values_draw_the_kind_a_name_says_instead_of_made_up_codes() -> None:
+    import dataclasses
+
+    from toolmind.synth.config import validate_config
+    from toolmind.synth.values import _VISITS
+    from toolmind.synth.vocab import KINDS
+
+    on = dataclasses.replace(BASIC, described=True)
+
+    def draws(name: str, description: str, vocab: Any = on) -> list[str]:
+        schema = {"type": "string", "description": description}
+        return [sample_value(name, schema, random.Random(i), vocab=vocab) for i in range(20)]
+
+    assert set(draws("cuisine", "Cuisine, e.g. 'italian'.")) <= set(KINDS["cuisine"])
+    assert set(draws("reason_for_visit", "Free-text note.")) <= set(_VISITS)  # not a cancellation
+    # "time zone" is no time of day; an e-mail provider is no insurer.
+    assert set(draws("time_zone", "IANA time zone name.")) <= set(KINDS["timezone"])
+    assert not set(draws("email_provider", "Mail provider.")) & set(KINDS["provider"])
+    assert all(re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", v) for v in draws("month", "Month in YYYY-MM format."))
+    assert all(re.fullmatch(r"\d\d:[0-5]\d", v) for v in draws("departure_after", "Local time, HH:MM."))
+    ips = draws("ip_address", "IPv4 address, e.g. '203.0.113.42'.")
+    assert all(all(0 < int(part) < 255 for part in ip.split(".")) for ip in ips)
+    # A code or an expression keeps the shape of the description's example, its digits redrawn.
+    expressions = draws("expression", "Arithmetic expression, e.g. '(12.5 + 7) * 3 / 2'.")
+    assert all(re.fullmatch(r"\(\d\d\.\d \+ \d\) \* \d / \d", e) for e in expressions)
+    assert len(set(expressions)) > 10
+    # Dates, addresses and tickers keep their own rules, examples or not.
+    assert all(re.fullmatch(r"2025-\d\d-\d\d", v) for v in draws("due_date", "Date, e.g. '2025-06-01'."))
+    assert all(re.fullmatch(r"[A-Z]+", v) for v in draws("ticker", "Ticker symbol, e.g. 'AAPL'."))
+    # A list's own examples come before a kind.
+    assert set(draws("label", "Labels, e.g. ['bug', 'p1'].")) <= {"bug", "p1"}
+    # Off (the default): the made-up codes of before, and finished runs keep their config hashes.
+    assert all(re.fullmatch(r"[a-z]+-\d\d", v) for v in draws("cuisine", "Cuisine, e.g. 'italian'.", BASIC))
+    cfg = SynthConfig()
+    before = cfg.content_hash()
+    cfg.situations.described_values = True
+    assert cfg.content_hash() != before
+    cfg.situations.described_values = 1  # type: ignore[assignment]
+    with pytest.raises(ValueError, match=r"my\.yaml: situations\.described_values must be true or false"):
+        validate_config(cfg, "my.yaml")
+
+
+def test_qualifying_values_go_before_the_thing_they_qualify() -> None:
+    from toolmind.synth.natural import enum_phrase, qualified_task
+
+    string = {"type": "string"}
+    assert qualified_task(
+        "cuisine", "thai", string, "search restaurants in a city", ["search", "restaurants"]
+    ) == ("search thai restaurants in a city")
+    ride = {"type": "string", "enum": ["standard", "economy"]}
+    assert qualified_task("ride_type", "economy", ride, "request a ride", ["request", "ride"]) == (
+        "request an economy ride"
+    )
+    # The task names the choices already, the value qualifies nothing, or no thing is named: None.
+    side = {"type": "string", "enum": ["buy", "sell"]}
+    assert qualified_task("order_type", "buy", side, "place a buy or sell order", ["place", "order"]) is None
+    assert qualified_task("power_state", "off", string, "set a device", ["set", "device"]) is None
+    assert qualified_task("cuisine", "thai", string, "find food nearby", ["search", "restaurants"]) is None
+    assert qualified_task("planet_name", "Mars", string, "look up planet data", ["planet"]) is None
+    assert qualified_task("city", "Paris", string, "search restaurants", ["restaurants"]) is None
+    # Plural and singular: the tool is `search_restaurants`, the task says "a restaurant".
+    assert qualified_task("cuisine", "thai", string, "book a restaurant", ["search", "restaurants"]) == (
+        "book a thai restaurant"
+    )
+    assert enum_phrase("units", "metric") == "in metric units"
+    assert enum_phrase("priority", "high") == "with high priority"
+    assert enum_phrase("export_format", "pdf") == "in pdf format"
+    assert enum_phrase("cabin_class", "business") == "in business class"
+    assert enum_phrase("cabin_class", "premium_economy") is None
+    assert enum_phrase("city", "Paris") is None
+
+
+def test_qualifier_share_says_the_value_in_the_task_or_a_question_and_the_call_keeps_it() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.plan import build_plan
+
+    search = _all_required(
+        "search_restaurants",
+        "Search restaurants in a city.",
+        {
+            "cuisine": {"type": "string", "description": "Cuisine, e.g. 'italian'."},
+            "units": {"type": "string", "enum": ["metric", "imperial"]},
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.natural_share = cfg.situations.qualifier_share = 1.0
+    cfg.situations.described_values = True
+    qualified = 0
+    for question in (0.0, 1.0):  # a question leaves the task out: the value is said by name there
+        cfg.situations.question_share = question
+        for i in range(8):
+            plan = build_plan(
+                Chain(id=f"c{i}", tools=["search_restaurants"]), {"search_restaurants": search}, [search], cfg
+            )
+            request = plan.lines[0].text
+            stated = next(a for a in plan.acts if a.kind == "call").calls[0].stated
+            assert stated["cuisine"] in request and f"in {stated['units']} units" in request, request
+            qualified += f"{stated['cuisine']} restaurants" in request
+    assert qualified >= 8
+    _assert_share_is_inert_at_zero_and_checked("qualifier_share", on=0.5, bad=-0.1)

@@ -180,6 +180,25 @@ class SituationConfig:
             "string where the schema asks for a list."
         },
     )
+    qualifier_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of the naturally said values of a kind, type, category, status, level or mode "
+            "parameter said before the thing they qualify ('search thai restaurants', 'a comfort ride', "
+            "'list frozen cards'), of units, priorities and formats said as people say them ('in metric "
+            "units', 'with high priority', 'in pdf format'), and of lists of options ('avoiding tolls and "
+            "ferries', 'including the elevation and prominence'); the rest as before ('the cuisine thai')."
+        },
+    )
+    described_values: bool = field(
+        default=False,
+        metadata={
+            "help": "Draw text values of the kind a parameter's name says (a cuisine 'thai', a symptom "
+            "'headache', a time zone 'Europe/Paris', a month '2025-03' when the description says YYYY-MM) and "
+            "codes shaped like the description's example ('Sheet1!A1:D20'), where the rules before made up a "
+            "code like 'coral-30' that reads like no request."
+        },
+    )
     paraphrase_share: float = field(
         default=0.0,
         metadata={
@@ -199,6 +218,8 @@ _ADDED_LATER: dict[str, object] = {
     "place_region_share": 0.0,
     "large_amount_share": 0.0,
     "single_item_share": 0.0,
+    "described_values": False,
+    "qualifier_share": 0.0,
 }
 
 
@@ -436,10 +457,15 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "place_region_share",
         "large_amount_share",
         "single_item_share",
+        "qualifier_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{where}: situations.{name} must be in [0, 1], got {value}")
+    if not isinstance(s.described_values, bool):
+        raise ValueError(
+            f"{where}: situations.described_values must be true or false, got {s.described_values!r}"
+        )
     if s.value_vocabulary not in VOCABULARIES:
         raise ValueError(
             f"{where}: situations.value_vocabulary must be one of {', '.join(VOCABULARIES)}, "

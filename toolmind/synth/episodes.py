@@ -149,6 +149,7 @@ class EpisodeBuilder:
             region_share=cfg.situations.place_region_share,
             amount_share=cfg.situations.large_amount_share,
             single_item_share=cfg.situations.single_item_share,
+            described=cfg.situations.described_values,
         )
         self.n_calls = 0
         self.situations: list[str] = []

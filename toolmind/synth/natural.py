@@ -109,6 +109,156 @@ def fragment(name: str, value: Any, shown: str, rng: random.Random) -> str | Non
     return None
 
 
+# Parameters whose value qualifies a thing and is said before it ("thai restaurants", "a comfort ride",
+# "frozen cards", "a dorian scale"): BFCL asks so ("pop concerts", "a Tennis player", "vegan restaurants") and
+# the model left such values out when the data only ever said them by name ("the cuisine thai").
+_QUALIFIERS = {
+    "type",
+    "kind",
+    "category",
+    "genre",
+    "cuisine",
+    "sport",
+    "status",
+    "state",
+    "level",
+    "mode",
+    "specialty",
+    "restriction",
+    "quality",
+    "diet",
+    "style",
+}
+# Values that qualify nothing when said before a noun ("the off automation", "an other expense").
+_NOT_QUALIFIERS = {"off", "on", "yes", "no", "none", "any", "auto", "default", "other", "all", "both"}
+# Words a value never goes before, though a tool's name ends with them ("request_time_off").
+_NOT_NOUNS = {
+    "off",
+    "on",
+    "in",
+    "out",
+    "up",
+    "by",
+    "for",
+    "to",
+    "from",
+    "of",
+    "with",
+    "and",
+    "or",
+    "the",
+    "get",
+}
+
+
+def _noun_at(task: str, word: str) -> re.Match[str] | None:
+    """Where `word` (or its plural or singular) stands in `task` as a whole word."""
+    stem = word[:-1] if word.endswith("s") and len(word) > 3 else word
+    return re.search(rf"\b(?:{re.escape(stem)}|{re.escape(stem)}e?s)\b", task, flags=re.IGNORECASE)
+
+
+def qualified_task(
+    name: str, value: Any, schema: dict[str, Any], task: str, tool_words: list[str]
+) -> str | None:
+    """`task` with `value` said before the thing it qualifies ("search restaurants" + cuisine "thai" ->
+    "search thai restaurants"), or None where no such thing is named in the task or the value is no word.
+
+    The thing is the name's other words ("ride" of `ride_type`) or else the tool name's ("restaurants" of
+    `search_restaurants`)."""
+    ws = words(name)
+    if not (ws and ws[-1] in _QUALIFIERS and "name" not in ws and isinstance(value, str)):
+        return None
+    if not re.fullmatch(r"[A-Za-z][A-Za-z ]{2,24}", value) or value.lower() in _NOT_QUALIFIERS:
+        return None
+    # "place a buy or sell order", "report a power, water or internet outage": the task already names
+    # the choices, and "a gas power, water or internet outage" says nothing.
+    choices = [value] + [v for v in schema.get("enum") or [] if isinstance(v, str)]
+    if any(re.search(rf"\b{re.escape(c)}\b", task, flags=re.IGNORECASE) for c in choices):
+        return None
+    candidates = [w for w in ws[:-1]] + list(reversed(tool_words))
+    for w in candidates:
+        if len(w) < 3 or w in _NOT_NOUNS or w in _QUALIFIERS:
+            continue
+        m = _noun_at(task, w)
+        if m is None:
+            continue
+        head, tail = task[: m.start()], task[m.start() :]
+        article = re.search(r"\b(a|an)\s$", head)
+        if article:  # "a ride" -> "an xl ride"
+            head = head[: article.start()] + _article(value) + " "
+        return f"{head}{value} {tail}"
+    return None
+
+
+def enum_phrase(name: str, value: Any) -> str | None:
+    """Units, priorities and formats said the way people say them: "in metric units", "with high
+    priority", "in pdf format"; None for other parameters."""
+    ws = words(name)
+    if not ws or not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9]{2,16}", value):
+        return None
+    if ws[-1] in ("units", "unit") and len(ws) == 1 and value in ("metric", "imperial"):
+        return f"in {value} units"
+    if ws[-1] == "class":  # "in business class", "in first class"
+        return f"in {value} class"
+    if ws[-1] == "priority":
+        return f"with {value} priority"
+    if ws[-1] == "format":
+        return f"in {value} format"
+    return None
+
+
+# Names of lists of things to return ("facts", "sections"), said "including the elevation and prominence".
+_RETURNED = {
+    "facts",
+    "properties",
+    "stats",
+    "sections",
+    "include",
+    "details",
+    "topics",
+    "fields",
+    "info",
+    "extras",
+}
+
+
+def _option_said(item: str) -> str:
+    """An enum item as people write it: "Swimming Pool" -> "swimming pool", but "Free WiFi" -> "free
+    WiFi" and "UV Index" -> "UV index" (a word with capitals inside stays)."""
+    return " ".join(w if any(c.isupper() for c in w[1:]) else w.lower() for w in item.split(" "))
+
+
+def asked_options(name: str, value: Any, schema: dict[str, Any]) -> list[str] | None:
+    """The things a request asks for when `name` lists them (`facts: ["Elevation", "Prominence"]` ->
+    ["elevation", "prominence"]), said as people write them; None for other parameters."""
+    items = schema.get("items")
+    enum = items.get("enum") if isinstance(items, dict) else None
+    ws = words(name)
+    if not (ws and ws[-1] in _RETURNED and enum and isinstance(value, list) and value):
+        return None
+    if not all(v in enum for v in value):
+        return None
+    return [_option_said(str(v)) for v in value]
+
+
+def options_phrase(name: str, value: Any, schema: dict[str, Any], rng: random.Random) -> str | None:
+    """Several of a fixed set of options said as a request says them ("avoiding tolls and ferries",
+    "including the elevation and prominence", "with pool and gym amenities"); None unless `value` is a
+    list of the schema's enum items. The call lists them as the enum spells them."""
+    items = schema.get("items")
+    enum = items.get("enum") if isinstance(items, dict) else None
+    ws = words(name)
+    if not (ws and enum and isinstance(value, list) and value and all(v in enum for v in value)):
+        return None
+    said = [_option_said(str(v)) for v in value]
+    joined = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    if "avoid" in ws:
+        return f"avoiding {joined}"
+    if ws[-1] in _RETURNED:
+        return rng.choice([f"including the {joined}", f"with the {joined}", f"(just the {joined})"])
+    return rng.choice([f"with {joined} {' '.join(ws)}", f"with {joined}"])
+
+
 def of_phrase(param: str, shown: str) -> str:
     """ "a base of 10", "an interest rate of 4%"."""
     return f"{_article(param)} {param} of {shown}"

@@ -522,30 +522,48 @@ def _asked_fields(tool: ToolSpec) -> list[tuple[str, dict[str, Any]]]:
     return named or fields
 
 
+def answers(tool: ToolSpec) -> bool:
+    """Whether `tool` answers (get, compute, look up...) rather than acts: what a question can ask of."""
+    return task_phrase(tool).split(" ", 1)[0] in _ASKING_VERBS
+
+
 def result_question(
     tool: ToolSpec,
     tail: str,
     pairs: list[tuple[str, str]],
     rng: random.Random,
     avoid: frozenset[str] = frozenset(),
+    asked: list[str] | None = None,
 ) -> str | None:
     """The request as a question about the tool's result ("What's the release year of ...?", "Who is
     the author ...?"), as benchmark users often ask; None when the tool acts rather than answers, or
     when every field worth asking about is in `avoid` (fields another offered tool returns too).
+    `asked`: the things asked for, when a parameter lists them ("What are the elevation and prominence
+    of ...?" for `facts: ["Elevation", "Prominence"]`), instead of result fields.
 
     Relevant requests said only as imperatives teach a small model "a wh-question means decline": the
     no-tool questions of the data are all wh-questions.
     """
-    verb = task_phrase(tool).split(" ", 1)[0]
-    if verb not in _ASKING_VERBS:
+    if not answers(tool):
         return None
+    named = "for " + inline(pairs).removeprefix("with ") if pairs else ""
+    rest = "".join(f" {x}" for x in (tail, named) if x)
+    if asked:
+        what = "the " + (asked[0] if len(asked) == 1 else ", ".join(asked[:-1]) + " and " + asked[-1])
+        many = len(asked) > 1 or asked[0].endswith("s")
+        return rng.choice(
+            [
+                f"What {'are' if many else 'is'} {what}{rest}?",
+                f"Tell me {what}{rest}.",
+                f"Can you tell me {what}{rest}?",
+                f"I'd like to know {what}{rest}.",
+            ]
+        )
     fields = [(k, v) for k, v in _asked_fields(tool) if phrase(k) not in avoid]
     if not fields:
         return None
     chosen = rng.sample(fields, 2 if len(fields) > 1 and rng.random() < 0.3 else 1)
     what = " and ".join(f"the {field_phrase(k, v)}" for k, v in chosen)
-    named = "for " + inline(pairs).removeprefix("with ") if pairs else ""
-    rest = "".join(f" {x}" for x in (tail, named) if x)
     last = field_phrase(*chosen[0]).split()[-1]
     if len(chosen) == 1 and last in _PERSON:
         return f"Who {rng.choice(['is', 'was'])} {what}{rest}?"

@@ -21,7 +21,7 @@ from toolmind.synth import phrases as ph
 from toolmind.synth.config import SynthConfig
 from toolmind.synth.episodes import EpisodeBuilder
 from toolmind.synth.script import DATE, Act, Episode, Line, Plan, PlannedCall, trajectory_id
-from toolmind.synth.values import phrase, say
+from toolmind.synth.values import phrase, say, words
 
 __all__ = ["Act", "Line", "Plan", "PlannedCall", "build_plan", "trajectory_id"]
 
@@ -135,20 +135,25 @@ class _Script:
     ) -> tuple[str, list[tuple[str, str]]]:
         """The spoken task with the values said in natural phrases, and the (parameter, value) pairs
         still to be said by name."""
-        task, tail, named = self._said_parts(call, skip, relative)
+        task, tail, named, _ = self._said_parts(call, skip, relative)
         return (f"{task} {tail}" if tail else task), named
 
     def _said_parts(
-        self, call: PlannedCall, skip: str | None = None, relative: str | None = None
-    ) -> tuple[str, str, list[tuple[str, str]]]:
+        self,
+        call: PlannedCall,
+        skip: str | None = None,
+        relative: str | None = None,
+        leave_out: str | None = None,
+    ) -> tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]:
         """`_said` in parts: the spoken task, the natural phrases of values ("in Houston for 3 days"),
-        and the pairs still to be said by name."""
+        the pairs still to be said by name, and the pairs said inside the task ("search thai
+        restaurants"), which a question that leaves the task out must say by name."""
         task = self._spoken(call.tool)  # drawn first: the draw order without natural phrases is unchanged
         props = self._props(call.tool)
         share = self.b.s.natural_share
-        named, fragments, of_parts = [], [], []
+        named, fragments, of_parts, in_task = [], [], [], []
         for name, value in call.stated.items():
-            if name == skip:
+            if name in (skip, leave_out):  # `leave_out`: said by the question instead
                 continue
             schema = props.get(name, {})
             unit = None
@@ -163,6 +168,18 @@ class _Script:
             if unit and len(param.split()) > 1 and param.split()[-1] == unit.split()[-1]:
                 param = param.rsplit(" ", 1)[0]  # "the term 8 years", not "the term years 8 years"
             if share > 0 and self.rng.random() < share:
+                said_as = (
+                    self._qualifier(call.tool, name, value, schema, task)
+                    if shown == value or isinstance(value, list)
+                    else None
+                )
+                if said_as is not None:
+                    if said_as[0] == "task":
+                        task = said_as[1]
+                        in_task.append((param, shown))
+                    else:
+                        fragments.append(said_as[1])
+                    continue
                 frag = natural.fragment(name, value, shown, self.rng)
                 if frag is not None:
                     fragments.append(frag)
@@ -171,10 +188,51 @@ class _Script:
                     of_parts.append(natural.of_phrase(param, shown))
                     continue
             named.append((param, shown))
-        return task, natural.join(fragments, of_parts), named
+        return task, natural.join(fragments, of_parts), named, in_task
+
+    def _qualifier(
+        self, tool: str, name: str, value: Any, schema: dict[str, Any], task: str
+    ) -> tuple[str, str] | None:
+        """("task", the task with the value before the thing it qualifies) or ("phrase", "in metric
+        units", "avoiding tolls and ferries"), at `situations.qualifier_share`; None otherwise. No draw at
+        share 0 or where no such form fits, so recipes without them draw as before."""
+        share = self.b.s.qualifier_share
+        if share <= 0:
+            return None
+        qualified = natural.qualified_task(name, value, schema, task, words(tool.rsplit(".", 1)[-1]))
+        if qualified is not None:
+            return ("task", qualified) if self.rng.random() < share else None
+        said = natural.enum_phrase(name, value) or natural.options_phrase(name, value, schema, self.rng)
+        if said is not None and self.rng.random() < share:
+            return "phrase", said
+        return None
+
+    def _asked_options(self, call: PlannedCall, skip: str | None) -> tuple[str, list[str]] | None:
+        """A stated list of things the tool returns (`facts: ["Elevation", "Area"]`) and how they are said,
+        for a question that asks for them ("What are the elevation and area of ...?"); None without
+        `situations.qualifier_share`, so recipes without it draw as before."""
+        if self.b.s.qualifier_share <= 0 or self.b.s.question_share <= 0 or call.linked:
+            return None
+        if not ph.answers(self.b.specs[call.tool]):
+            return None
+        props = self._props(call.tool)
+        for name, value in call.stated.items():
+            said = natural.asked_options(name, value, props.get(name, {})) if name != skip else None
+            if said is not None:
+                return name, said
+        return None
 
     def _ask_text(self, call: PlannedCall, skip: str | None = None, relative: str | None = None) -> str:
-        task, tail, pairs = self._said_parts(call, skip, relative)
+        asked = self._asked_options(call, skip)
+        if asked is not None and self.rng.random() < self.b.s.question_share:
+            name, things = asked
+            _, tail, pairs, in_task = self._said_parts(call, skip, relative, leave_out=name)
+            question = ph.result_question(
+                self.b.specs[call.tool], tail, in_task + pairs, self.rng, asked=things
+            )
+            assert question is not None  # the tool answers: checked above
+            return question
+        task, tail, pairs, in_task = self._said_parts(call, skip, relative)
         said = f"{task} {tail}" if tail else task
         if call.linked:
             # The field is said as its result: "the energy", not "the energy j". It feeds `param`, so it
@@ -187,7 +245,8 @@ class _Script:
         share = self.b.s.question_share
         if share > 0 and self.rng.random() < share:
             others = ph.result_fields([t for t in self.record if t.name != call.tool])
-            question = ph.result_question(self.b.specs[call.tool], tail, pairs, self.rng, others)
+            spec = self.b.specs[call.tool]
+            question = ph.result_question(spec, tail, in_task + pairs, self.rng, others)
             if question is not None:
                 return question
         return ph.request(said, pairs, self.rng)

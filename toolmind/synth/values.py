@@ -13,7 +13,7 @@ import random
 import re
 from typing import Any
 
-from toolmind.synth.vocab import BASIC, PLACES_WITH_REGION, Vocabulary
+from toolmind.synth.vocab import BASIC, KIND_ALIASES, KINDS, PLACES_WITH_REGION, Vocabulary
 
 # Non-standard type names seen in tool catalogues (BFCL/Glaive style) mapped to JSON Schema.
 TYPE_ALIASES: dict[str, str] = {
@@ -154,6 +154,10 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return rng.choice(CURRENCIES)
     if "hex" in desc and _has(ws, "color", "colour", "hex"):
         return "#" + "".join(rng.choice("0123456789ABCDEF") for _ in range(6))
+    if vocab.described:
+        shaped = _described(ws, raw_desc, rng)
+        if shaped is not None:
+            return shaped
     if fmt == "date" or (_has(ws, "date", "day", "birthday", "deadline") and not _has(ws, "days", "time")):
         return _date(rng)
     if fmt == "date-time" or _has(ws, "datetime", "timestamp"):
@@ -225,7 +229,9 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return rng.choice(vocab.jobs)
     if _has(ws, "title", "subject", "topic", "event", "summary"):
         return _topic(rng, vocab).title()
-    if _has(ws, "message", "body", "text", "content", "note", "description", "comment"):
+    if _has(ws, "message", "body", "text", "content", "note", "description", "comment") or (
+        vocab.described and _has(ws, "notes", "resolution", "letter", "requests", "instructions")
+    ):
         if vocab.is_wide:
             return rng.choice(_MESSAGES).format(_topic(rng, vocab))
         return f"Reminder about the {rng.choice(vocab.topics)}"
@@ -235,9 +241,76 @@ def _string(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return rng.choice(["active", "pending", "confirmed", "completed"])
     if _has(ws, "category", "type", "genre", "kind"):
         return rng.choice(["standard", "premium", "basic", "family", "business"])
+    if vocab.described:
+        shaped = _like_example(raw_desc, rng)
+        if shaped is not None:
+            return shaped
     if vocab.is_wide and rng.random() < 0.5:
         return f"{rng.choice(vocab.adjectives)} {rng.choice(vocab.nouns)}"
     return f"{rng.choice(vocab.words)}-{rng.randint(10, 99)}"
+
+
+_VIN = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"  # no I, O or Q in a vehicle identification number
+_VISITS = (
+    "annual checkup",
+    "follow-up visit",
+    "persistent headache",
+    "flu symptoms",
+    "vaccination",
+    "knee pain",
+)
+
+
+def _kind(ws: list[str], desc: str) -> tuple[str, ...] | None:
+    """The KINDS list a parameter's name words point to, or None."""
+    if "visit" in ws:  # "reason for visit": a medical complaint, not a cancellation reason
+        return _VISITS
+    for w in ws:
+        key = KIND_ALIASES.get(w, w)
+        if key == "provider" and "insurance" not in desc:  # an e-mail or payment provider is no insurer
+            continue
+        if key in KINDS:
+            return KINDS[key]
+    if ws[-2:] == ["time", "zone"]:
+        return KINDS["timezone"]
+    return None
+
+
+def _described(ws: list[str], raw_desc: str, rng: random.Random) -> str | None:
+    """A text value of the kind the name or description says (a cuisine, a symptom, a time zone, a month
+    "2025-03", an IP address), where the rules after this one would make up a code like "coral-30" or take
+    a time zone for a time of day; None to let them decide. Only with `situations.described_values`."""
+    desc = raw_desc.lower()
+    if not re.search(r"e\.g\. \[", raw_desc):  # a list's own examples ("e.g. ['bug', 'p1']") come first
+        kind = _kind(ws, desc)
+        if kind is not None:
+            return rng.choice(kind)
+    if "hh:mm" in desc:
+        return f"{rng.randint(7, 20):02d}:{rng.choice(['00', '15', '30', '45'])}"
+    if "yyyy-mm" in desc and "yyyy-mm-dd" not in desc:
+        return f"{rng.randint(2019, 2025)}-{rng.randint(1, 12):02d}"
+    if "season" in ws:
+        year = rng.randint(2015, 2025)
+        return f"{year}-{(year + 1) % 100:02d}"
+    if "vin" in ws:
+        return "".join(rng.choice(_VIN) for _ in range(17))
+    if _has(ws, "bic", "swift"):  # bank, country, place: "DEUTDEFF"
+        return _like("DEUTDEFF", rng)
+    if "ip" in ws:
+        return ".".join(str(rng.randint(1, 254)) for _ in range(4))
+    return None
+
+
+def _like_example(raw_desc: str, rng: random.Random) -> str | None:
+    """A code or an expression shaped like the description's single example ("Sheet1!A1:D20", "YLOWUS",
+    "(12.5 + 7) * 3 / 2"), its digits and letters redrawn; None if there is none or it is plain words."""
+    example = re.search(r"e\.g\. '([^']+)'", raw_desc)
+    if example is None:
+        return None
+    shown = example.group(1)
+    if re.search(r"[0-9/!:()*+@#]", shown) or (shown.isupper() and shown.isalpha() and len(shown) <= 8):
+        return _like(shown, rng)
+    return None
 
 
 _MESSAGES = (

@@ -175,6 +175,129 @@ PLACES_WITH_REGION: tuple[tuple[str, str, str], ...] = (
     ("Valparaiso", "Chile", ""),
     ("Guadalajara", "Mexico", ""),
 )
+# Values of text parameters whose kind a word of their name says (`situations.described_values`): without
+# them a cuisine, a symptom or a time zone got a made-up code ("coral-30"), which neither reads like a
+# request nor like BFCL's values ("Thai", "headache"). Keyed by a word of the parameter's name.
+KINDS: dict[str, tuple[str, ...]] = {
+    "cuisine": (
+        "italian",
+        "thai",
+        "mexican",
+        "japanese",
+        "indian",
+        "chinese",
+        "french",
+        "greek",
+        "korean",
+        "vietnamese",
+        "lebanese",
+        "spanish",
+    ),
+    "genre": (
+        "comedy",
+        "drama",
+        "horror",
+        "thriller",
+        "romance",
+        "documentary",
+        "animation",
+        "fantasy",
+        "mystery",
+        "science fiction",
+    ),
+    "specialty": (
+        "dermatology",
+        "cardiology",
+        "pediatrics",
+        "neurology",
+        "orthopedics",
+        "oncology",
+        "psychiatry",
+        "ophthalmology",
+        "family medicine",
+    ),
+    "symptom": (
+        "headache",
+        "fever",
+        "cough",
+        "nausea",
+        "fatigue",
+        "sore throat",
+        "dizziness",
+        "back pain",
+        "rash",
+    ),
+    "department": (
+        "Engineering",
+        "Marketing",
+        "Sales",
+        "Finance",
+        "Human Resources",
+        "Legal",
+        "Support",
+        "Operations",
+        "Design",
+    ),
+    "exchange": ("NASDAQ", "NYSE", "LSE", "TSE", "Euronext", "HKEX"),
+    "timezone": (
+        "Europe/Paris",
+        "America/New_York",
+        "Asia/Tokyo",
+        "Australia/Sydney",
+        "Europe/London",
+        "America/Los_Angeles",
+        "Asia/Kolkata",
+        "America/Chicago",
+        "Africa/Nairobi",
+    ),
+    "word": (
+        "serendipity",
+        "ephemeral",
+        "resilient",
+        "meticulous",
+        "candid",
+        "ubiquitous",
+        "pragmatic",
+        "eloquent",
+        "gregarious",
+        "ambiguous",
+        "benevolent",
+        "tenacious",
+    ),
+    "company": (
+        "Acme Corp",
+        "Globex",
+        "Initech",
+        "Northwind Traders",
+        "Contoso",
+        "Stark Industries",
+        "Umbrella Health",
+        "Blue Harbor Logistics",
+        "Pinecrest Labs",
+    ),
+    "provider": ("Aetna", "Cigna", "Blue Cross", "UnitedHealthcare", "Kaiser Permanente", "Humana"),
+    "label": ("Home", "Work", "Gym", "Office", "School", "Parents", "Airport"),
+    "reason": (
+        "change of plans",
+        "family emergency",
+        "found a cheaper option",
+        "schedule conflict",
+        "trip postponed",
+        "duplicate booking",
+    ),
+}
+# Other spellings of a kind's word in parameter names.
+KIND_ALIASES = {
+    "speciality": "specialty",
+    "specialization": "specialty",
+    "symptoms": "symptom",
+    "tz": "timezone",
+    "organisation": "company",
+    "organization": "company",
+    "employer": "company",
+    "insurer": "provider",
+    "genres": "genre",
+}
 COLORS = ["red", "blue", "green", "black", "white", "silver", "yellow"]
 STREETS = ["Oak Street", "Elm Avenue", "Harbor Road", "Maple Lane", "King Street", "Station Road"]
 
@@ -203,6 +326,9 @@ class Vocabulary:
     amount_share: float = 0.0
     # Share of (top-level) lists drawn with one item (`situations.single_item_share`).
     single_item_share: float = 0.0
+    # Text values of named kinds from KINDS and coded values shaped like the description's example
+    # (`situations.described_values`).
+    described: bool = False
 
     @property
     def is_wide(self) -> bool:
