@@ -1089,6 +1089,33 @@ def test_qualifying_values_go_before_the_thing_they_qualify() -> None:
     assert enum_phrase("city", "Paris") is None
 
 
+def test_lists_of_options_are_said_as_a_request_says_them() -> None:
+    from toolmind.synth.natural import asked_options, options_phrase
+
+    def options(*items: str) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": list(items)}}
+
+    rng = random.Random(0)
+    avoid = options("tolls", "highways", "ferries")
+    assert options_phrase("avoid", ["tolls", "ferries"], avoid, rng) == "avoiding tolls and ferries"
+    amenities = options("Free WiFi", "Pool", "Swimming Pool", "UV Index")
+    said = {
+        options_phrase("amenities", ["Free WiFi", "Swimming Pool"], amenities, random.Random(i))
+        for i in range(20)
+    }
+    assert said == {"with free WiFi and swimming pool amenities", "with free WiFi and swimming pool"}
+    facts = options("Elevation", "Time Zone", "UV Index")
+    assert asked_options("facts", ["Elevation", "Time Zone", "UV Index"], facts) == [
+        "elevation",
+        "time zone",
+        "UV index",
+    ]
+    # Not a list of the enum's items, or not a list of things returned: None.
+    assert options_phrase("avoid", ["tolls", "potholes"], avoid, rng) is None
+    assert options_phrase("tags", ["a", "b"], {"type": "array", "items": {"type": "string"}}, rng) is None
+    assert asked_options("amenities", ["Pool"], amenities) is None
+
+
 def test_qualifier_share_says_the_value_in_the_task_or_a_question_and_the_call_keeps_it() -> None:
     from toolmind.schema import Chain
     from toolmind.synth.plan import build_plan
@@ -1117,3 +1144,31 @@ def test_qualifier_share_says_the_value_in_the_task_or_a_question_and_the_call_k
             qualified += f"{stated['cuisine']} restaurants" in request
     assert qualified >= 8
     _assert_share_is_inert_at_zero_and_checked("qualifier_share", on=0.5, bad=-0.1)
+
+
+def test_a_list_of_things_to_return_is_asked_for_in_the_question() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.plan import build_plan
+
+    lookup = _all_required(
+        "lookup_mountain_facts",
+        "Look up a mountain's elevation, range and first recorded ascent.",
+        {
+            "mountain_name": {"type": "string", "description": "Name of a mountain."},
+            "facts": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["Elevation", "Prominence", "First Ascent"]},
+            },
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.natural_share = cfg.situations.qualifier_share = cfg.situations.question_share = 1.0
+    asked = 0
+    for i in range(8):
+        plan = build_plan(Chain(id=f"c{i}", tools=[lookup.name]), {lookup.name: lookup}, [lookup], cfg)
+        request = plan.lines[0].text
+        facts = next(a for a in plan.acts if a.kind == "call").calls[0].stated["facts"]
+        said = [f.lower() for f in facts]
+        assert all(f in request for f in said), (facts, request)
+        asked += request.startswith(("What", "Tell me", "Can you tell me", "I'd like to know"))
+    assert asked == 8
