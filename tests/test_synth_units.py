@@ -1172,3 +1172,20 @@ def test_a_list_of_things_to_return_is_asked_for_in_the_question() -> None:
         assert all(f in request for f in said), (facts, request)
         asked += request.startswith(("What", "Tell me", "Can you tell me", "I'd like to know"))
     assert asked == 8
+
+
+def test_flags_turned_on_are_said_by_what_they_turn_on() -> None:
+    from toolmind.synth.natural import flag_phrase
+
+    rng = random.Random(0)
+    assert flag_phrase("avoid_tolls", True, rng) in ("avoiding tolls", "with tolls avoided")
+    assert flag_phrase("allowTransfers", True, rng) in ("allowing transfers", "with transfers allowed")
+    assert flag_phrase("open_now", True, rng) == "that are open now"
+    assert flag_phrase("equal_variance", True, rng) == "with equal variance"
+    assert flag_phrase("detailed", True, rng) in ("in detail", "with full details")
+    assert flag_phrase("is_private", True, rng) == "and make it private"
+    # Off, a verb, or said by `fragment` already ("including the ...", "(... only)"): None.
+    assert flag_phrase("avoid_tolls", False, rng) is None
+    assert flag_phrase("reply_all", True, rng) is None
+    assert flag_phrase("include_reviews", True, rng) is None
+    assert flag_phrase("remote_only", True, rng) is None

@@ -186,8 +186,9 @@ class SituationConfig:
             "help": "Share of the naturally said values of a kind, type, category, status, level or mode "
             "parameter said before the thing they qualify ('search thai restaurants', 'a comfort ride', "
             "'list frozen cards'), of units, priorities and formats said as people say them ('in metric "
-            "units', 'with high priority', 'in pdf format'), and of lists of options ('avoiding tolls and "
-            "ferries', 'including the elevation and prominence'); the rest as before ('the cuisine thai')."
+            "units', 'with high priority', 'in pdf format'), of lists of options ('avoiding tolls and "
+            "ferries', 'including the elevation and prominence') and of flags turned on ('allowing transfers', "
+            "'in detail', 'with equal variance'); the rest as before ('the cuisine thai')."
         },
     )
     described_values: bool = field(

@@ -259,6 +259,55 @@ def options_phrase(name: str, value: Any, schema: dict[str, Any], rng: random.Ra
     return rng.choice([f"with {joined} {' '.join(ws)}", f"with {joined}"])
 
 
+# First words of a flag's name that make it a verb ("reply_all", "accepts_new_patients"): no "with <name>".
+_FLAG_VERBS = {
+    "reply",
+    "accepts",
+    "approve",
+    "diarize",
+    "stop",
+    "notify",
+    "use",
+    "apply",
+    "send",
+    "mark",
+    "sample",
+}
+
+
+def flag_phrase(name: str, value: Any, rng: random.Random) -> str | None:
+    """A flag turned on, said as people say it ("avoiding tolls", "allowing transfers", "in detail",
+    "with equal variance", "that are open now"); None for flags that are off, for those `fragment` says
+    already ("including the ...", "(... only)") and for names no phrase fits. BFCL's questions never say
+    "true": they mention what the flag turns on ("with toll roads avoided", "assuming equal variance")."""
+    ws = words(name)
+    if (
+        value is not True
+        or not ws
+        or (ws[0] in _INCLUDE and len(ws) > 1)
+        or (ws[-1] == "only" and len(ws) > 1)
+    ):
+        return None
+    rest = " ".join(ws[1:])
+    if ws[0] == "avoid" and rest:
+        return rng.choice([f"avoiding {rest}", f"with {rest} avoided"])
+    if ws[0] == "allow" and rest:
+        return rng.choice([f"allowing {rest}", f"with {rest} allowed"])
+    if ws[0] == "prefer" and rest:
+        return f"preferring {rest}"
+    if ws[0] == "is" and rest:
+        return f"and make it {rest}"
+    if ws[0] == "notify":
+        return f"and notify the {rest}" if rest else "and send a notification"
+    if ws == ["open", "now"]:
+        return "that are open now"
+    if ws in (["detailed"], ["verbose"], ["details"]):
+        return rng.choice(["in detail", "with full details"])
+    if len(ws) > 1 and ws[0] not in _FLAG_VERBS:
+        return f"with {' '.join(ws)}"
+    return None
+
+
 def of_phrase(param: str, shown: str) -> str:
     """ "a base of 10", "an interest rate of 4%"."""
     return f"{_article(param)} {param} of {shown}"

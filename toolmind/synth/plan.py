@@ -202,7 +202,11 @@ class _Script:
         qualified = natural.qualified_task(name, value, schema, task, words(tool.rsplit(".", 1)[-1]))
         if qualified is not None:
             return ("task", qualified) if self.rng.random() < share else None
-        said = natural.enum_phrase(name, value) or natural.options_phrase(name, value, schema, self.rng)
+        said = (
+            natural.flag_phrase(name, value, self.rng)
+            if isinstance(value, bool)
+            else natural.enum_phrase(name, value) or natural.options_phrase(name, value, schema, self.rng)
+        )
         if said is not None and self.rng.random() < share:
             return "phrase", said
         return None
