@@ -228,15 +228,18 @@ def _option_said(item: str) -> str:
     return " ".join(w if any(c.isupper() for c in w[1:]) else w.lower() for w in item.split(" "))
 
 
+def _options(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` is a non-empty list of the enum items `schema` (an array) allows."""
+    items = schema.get("items")
+    enum = items.get("enum") if isinstance(items, dict) else None
+    return bool(enum and isinstance(value, list) and value and all(v in enum for v in value))
+
+
 def asked_options(name: str, value: Any, schema: dict[str, Any]) -> list[str] | None:
     """The things a request asks for when `name` lists them (`facts: ["Elevation", "Prominence"]` ->
     ["elevation", "prominence"]), said as people write them; None for other parameters."""
-    items = schema.get("items")
-    enum = items.get("enum") if isinstance(items, dict) else None
     ws = words(name)
-    if not (ws and ws[-1] in _RETURNED and enum and isinstance(value, list) and value):
-        return None
-    if not all(v in enum for v in value):
+    if not (ws and ws[-1] in _RETURNED and _options(value, schema)):
         return None
     return [_option_said(str(v)) for v in value]
 
@@ -245,10 +248,8 @@ def options_phrase(name: str, value: Any, schema: dict[str, Any], rng: random.Ra
     """Several of a fixed set of options said as a request says them ("avoiding tolls and ferries",
     "including the elevation and prominence", "with pool and gym amenities"); None unless `value` is a
     list of the schema's enum items. The call lists them as the enum spells them."""
-    items = schema.get("items")
-    enum = items.get("enum") if isinstance(items, dict) else None
     ws = words(name)
-    if not (ws and enum and isinstance(value, list) and value and all(v in enum for v in value)):
+    if not (ws and _options(value, schema)):
         return None
     said = [_option_said(str(v)) for v in value]
     joined = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
