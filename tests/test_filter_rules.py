@@ -222,6 +222,7 @@ def test_date_parsing() -> None:
         "2024-03-05",
     }
     assert absolute_dates("the 5th of May") == {"????-05-05"}
+    assert absolute_dates("the pollen count in Lyon 2021/09/30?") == {"2021-09-30"}
     assert absolute_dates("room 2024 for 3 nights") == set()
     assert has_relative_expression("Can you book it for next Friday?") == "next Friday"
     assert has_relative_expression("Book flight 2025-01-01") is None
@@ -317,5 +318,25 @@ def test_a_large_number_the_user_said_in_words_or_with_commas_is_not_a_leak() ->
         msgs[3]["content"] = said
         traj = make(msgs)
         traj.meta["hidden_details"] = {"date": "2500000"}
+        rules = {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"}
+        assert rules == ({"hidden_detail_leak"} if leak else set()), said
+
+
+def test_a_date_the_user_wrote_as_people_do_is_not_a_leak() -> None:
+    msgs = clean_messages()
+    msgs[4]["tool_calls"] = [call("c1", "search_flights", {**GOOD_SEARCH, "date": "2022-03-11"})]
+    cases = (
+        ("On March 11, 2022.", False),
+        ("On the 11th of March 2022.", False),
+        ("On Mar 11th, 2022.", False),
+        ("On 2022/03/11.", False),
+        ("On March 12, 2022.", True),
+        ("On March 11, 2023.", True),
+        ("On March 11.", True),  # no year: the assistant had to make one up
+    )
+    for said, leak in cases:
+        msgs[3]["content"] = said
+        traj = make(msgs)
+        traj.meta["hidden_details"] = {"date": "2022-03-11"}
         rules = {f.rule for f in run_rules(traj, FilterConfig()) if f.scope == "trajectory"}
         assert rules == ({"hidden_detail_leak"} if leak else set()), said

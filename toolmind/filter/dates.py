@@ -59,7 +59,8 @@ def has_clock(text: str) -> bool:
     return any(absolute_dates(text[m.end() : m.end() + _CLOCK_WINDOW]) for m in CLOCK_RE.finditer(text))
 
 
-_ISO_RE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?\b")
+# Year first, with dashes or slashes ("2025-07-14", "2022/08/16"): never ambiguous.
+_ISO_RE = re.compile(r"\b(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?\b")
 _SLASH_RE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
 _MONTH_FIRST_RE = re.compile(
     rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b", re.IGNORECASE

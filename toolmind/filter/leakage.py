@@ -6,7 +6,8 @@ it is not a tool parameter's declared default), the simulation leaked the goal t
 so it is dropped. Long values are matched as substrings of the assistant's text and arguments; short ones
 (numbers, codes) only as an exact argument value, and as a whole word in the context; a decimal also
 as the percentage it is ("4.2%" tells the assistant 0.042), and a large number in the forms people
-write it in ("2.5 million", "2,500,000" and "$2.5M" tell it 2500000).
+write it in ("2.5 million", "2,500,000" and "$2.5M" tell it 2500000), and a date in any spelling
+("March 11, 2022" tells it 2022-03-11).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from toolmind.filter.dates import strings_in
+from toolmind.filter.dates import absolute_dates, strings_in
 from toolmind.filter.findings import CallRecord, Finding
 from toolmind.schema import Trajectory
 
@@ -60,8 +61,17 @@ def _as_amount(value: str, text: str) -> bool:
     return False
 
 
+def _as_date(value: str, text: str) -> bool:
+    """An ISO date said as people write it: 2022-03-11 is known once the user said "March 11, 2022",
+    "11th March 2022" or "2022/03/11"."""
+    return _ISO_DATE.fullmatch(value) is not None and value in absolute_dates(text)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _known(value: str, text: str, min_chars: int) -> bool:
-    if _as_percentage(value, text) or _as_amount(value, text):
+    if _as_percentage(value, text) or _as_amount(value, text) or _as_date(value, text):
         return True
     if len(value) >= min_chars:
         return value in text
