@@ -1189,3 +1189,158 @@ def test_flags_turned_on_are_said_by_what_they_turn_on() -> None:
     assert flag_phrase("reply_all", True, rng) is None
     assert flag_phrase("include_reviews", True, rng) is None
     assert flag_phrase("remote_only", True, rng) is None
+
+
+def test_of_questions_say_the_thing_asked_about_after_of_and_keep_old_draws() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.phrases import result_question
+    from toolmind.synth.plan import build_plan
+
+    asked = {
+        result_question(AUTHOR, "", [("title", "Emma")], random.Random(i), of_share=1.0) for i in range(20)
+    }
+    assert asked == {"Who is the author of Emma?", "Who was the author of Emma?"}
+    # The other values are still named; a date or a bare lower-case option is never the thing asked about.
+    pairs = [("start date", "2025-10-07"), ("status", "pending"), ("city", "Lisbon"), ("days", "3")]
+    for i in range(20):
+        q = result_question(FORECAST, "", pairs, random.Random(i), of_share=1.0)
+        assert q is not None and " of Lisbon with the start date 2025-10-07, the status pending" in q, q
+        assert q.endswith("and the days 3?") or q.endswith("and the days 3."), q
+    assert result_question(FORECAST, "", pairs[:2], random.Random(0), of_share=1.0) == result_question(
+        FORECAST, "", pairs[:2], random.Random(0)
+    )
+    # Share 0 draws nothing: the plans of recipes without it are unchanged.
+    cfg = _one_call_config()
+    cfg.situations.question_share = 1.0
+    lines = {}
+    for share in (0.0, 1.0):
+        cfg.situations.of_question_share = share
+        plans = [
+            build_plan(Chain(id=f"c{i}", tools=[AUTHOR.name]), {AUTHOR.name: AUTHOR}, [AUTHOR], cfg)
+            for i in range(6)
+        ]
+        lines[share] = [p.lines[0].text for p in plans]
+        for p in plans:
+            title = next(a for a in p.acts if a.kind == "call").calls[0].stated["title"]
+            assert title in p.lines[0].text
+    assert all(" of " in q and "for the title" not in q for q in lines[1.0]), lines[1.0]
+    cfg.situations.of_question_share = 0.0
+    plain = [
+        build_plan(Chain(id=f"c{i}", tools=[AUTHOR.name]), {AUTHOR.name: AUTHOR}, [AUTHOR], cfg)
+        for i in range(6)
+    ]
+    assert [p.lines[0].text for p in plain] == lines[0.0]
+    _assert_share_is_inert_at_zero_and_checked("of_question_share", on=0.5, bad=1.5)
+
+
+def test_rates_described_plainly_are_decimals_said_as_percentages() -> None:
+    from toolmind.synth.phrases import with_unit
+    from toolmind.synth.values import is_decimal_rate
+
+    plain = {"type": "number", "description": "The annual interest rate."}
+    assert is_decimal_rate("interest_rate", plain) and is_decimal_rate("annual_yield", plain)
+    assert is_decimal_rate("rate_of_return", {"type": "float", "description": "The annual rate of return."})
+    assert is_decimal_rate("discount_rate", {"type": "number", "description": "As a decimal, e.g. 0.05."})
+    # A percentage, a price per hour, a pulse, an exchange rate, a whole number: not a share of anything.
+    assert not is_decimal_rate(
+        "annual_rate", {"type": "number", "description": "Interest rate in percentage."}
+    )
+    assert not is_decimal_rate("max_hourly_rate", {"type": "number", "description": "Price in major units."})
+    assert not is_decimal_rate("heart_rate", plain) and not is_decimal_rate("exchange_rate", plain)
+    assert not is_decimal_rate("rate", {"type": "integer", "description": "The rate."})
+    assert not is_decimal_rate("return_date", {"type": "string"})
+    rng = random.Random(3)
+    values = [sample_value("annual_growth_rate", plain, rng) for _ in range(30)]
+    assert all(0 < v < 1 for v in values)
+    assert with_unit("annual_growth_rate", 0.06, {}, rng, 1.0, plain) == "6%"
+    percent = {"type": "number", "description": "Interest rate in percentage."}
+    assert all(v > 0.5 for v in (sample_value("annual_rate", percent, rng) for _ in range(30)))
+
+
+def test_quantities_without_a_unit_are_said_with_one_and_the_call_keeps_the_number() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.phrases import with_unit
+    from toolmind.synth.plan import build_plan
+
+    base = {"type": "number", "description": "The base of the triangle."}
+    said = {with_unit("base", 6, {}, random.Random(i), 0.7, base, quantity_share=1.0) for i in range(40)}
+    assert said >= {"6cm", "6 cm", "6 ft"} and all(re.fullmatch(r"6 ?\S+", s or "") for s in said), said
+    assert {
+        with_unit("charge1", 5, {}, random.Random(i), 0.7, {"type": "integer"}, quantity_share=1.0)
+        for i in range(20)
+    } == {"5C", "5 C"}
+    # A count, a description that settles the unit, a string or a name without a quantity: no unit.
+    for name, schema in (
+        ("length", {"type": "integer", "description": "Number of characters."}),
+        ("height", {"type": "number", "description": "Height in the unit of the base."}),
+        ("weight", {"type": "string"}),
+        ("guests", {"type": "integer"}),
+    ):
+        assert with_unit(name, 8, {}, random.Random(0), 0.7, schema, quantity_share=1.0) is None, name
+    # A unit the name or description states keeps its own rule ("5 years"), share or not.
+    years = {"type": "integer", "description": "Loan term in years."}
+    assert with_unit("term", 5, {}, random.Random(0), 1.0, years, quantity_share=1.0) == "5 years"
+    triangle = _all_required(
+        "calculate_triangle_area",
+        "Calculate the area of a triangle.",
+        {
+            "base": {"type": "number", "description": "The base."},
+            "height": {"type": "number", "description": "The height."},
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.unit_share = 0.7
+    cfg.situations.quantity_unit_share = 1.0
+    for i in range(8):
+        plan = build_plan(
+            Chain(id=f"c{i}", tools=[triangle.name]), {triangle.name: triangle}, [triangle], cfg
+        )
+        request = plan.lines[0].text
+        stated = next(a for a in plan.acts if a.kind == "call").calls[0].stated
+        for value in stated.values():
+            assert re.search(rf"{re.escape(say(value))} ?(cm|m|mm|ft|km|inches)\b", request), request
+    _assert_share_is_inert_at_zero_and_checked("quantity_unit_share", on=0.5, bad=-0.5)
+
+
+def test_dates_are_said_as_people_write_them_and_the_call_keeps_the_iso_date() -> None:
+    from toolmind.filter.dates import absolute_dates
+    from toolmind.schema import Chain
+    from toolmind.synth.phrases import say_date
+    from toolmind.synth.plan import build_plan
+
+    said = {say_date("2022-03-11", random.Random(i)) for i in range(200)}
+    assert said == {
+        "March 11, 2022",
+        "March 11th, 2022",
+        "11 March 2022",
+        "11th March 2022",
+        "the 11th of March 2022",
+        "Mar 11, 2022",
+        "2022/03/11",
+    }
+    # Every form reads back as the same date (what the invented-date check grounds a call's date on).
+    assert all(absolute_dates(s) == {"2022-03-11"} for s in said)
+    assert {say_date("2023-06-01", random.Random(i)) for i in range(60)} >= {
+        "June 1st, 2023",
+        "1st June 2023",
+    }
+    assert "the 22nd of May 2025" in {say_date("2025-05-22", random.Random(i)) for i in range(60)}
+    price = _all_required(
+        "get_stock_price",
+        "Get the closing price of a stock on a date.",
+        {
+            "ticker": {"type": "string", "description": "Ticker symbol."},
+            "date": {"type": "string", "description": "Date in YYYY-MM-DD format."},
+        },
+    )
+    cfg = _one_call_config()
+    cfg.situations.natural_date_share = 1.0
+    for natural in (0.0, 1.0):
+        cfg.situations.natural_share = natural
+        for i in range(6):
+            plan = build_plan(Chain(id=f"c{i}", tools=[price.name]), {price.name: price}, [price], cfg)
+            request = plan.lines[0].text
+            date = next(a for a in plan.acts if a.kind == "call").calls[0].stated["date"]
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) and date not in request, request
+            assert absolute_dates(request) == {date}, request
+    _assert_share_is_inert_at_zero_and_checked("natural_date_share", on=0.5, bad=2.0)

@@ -147,6 +147,32 @@ class SituationConfig:
             "one no tool fits, and a small model learns to decline questions."
         },
     )
+    of_question_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Of the requests asked as questions (`question_share`), the share that say their first "
+            "value after 'of', as people ask ('Who was the inventor of the telephone?', 'What was the "
+            "population of California in 1970?'), instead of by parameter ('... for the invention "
+            "telephone?'). Declined questions are asked so too. Without them the data's relevant questions "
+            "read like forms, and a small model declined BFCL's knowledge questions that a tool answers."
+        },
+    )
+    quantity_unit_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of numbers for a parameter named after a measured quantity but no unit (base, "
+            "height, mass, charge, temperature) said with a unit all the same, half the time glued ('6cm', "
+            "'300 K', '150lbs'); the call keeps the bare number. Needs unit_share > 0."
+        },
+    )
+    natural_date_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of ISO dates in requests said as people write them ('March 11, 2022', '11th March "
+            "2022', 'Mar 11, 2022', '2022/03/11'); the call keeps the ISO date. BFCL's questions write dates "
+            "so, and expect the ISO date in the call."
+        },
+    )
     value_vocabulary: str = field(
         default="basic",
         metadata={
@@ -221,6 +247,9 @@ _ADDED_LATER: dict[str, object] = {
     "single_item_share": 0.0,
     "described_values": False,
     "qualifier_share": 0.0,
+    "of_question_share": 0.0,
+    "quantity_unit_share": 0.0,
+    "natural_date_share": 0.0,
 }
 
 
@@ -459,6 +488,9 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "large_amount_share",
         "single_item_share",
         "qualifier_share",
+        "of_question_share",
+        "quantity_unit_share",
+        "natural_date_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

@@ -318,7 +318,9 @@ class EpisodeBuilder:
         text = None
         if self.s.question_share > 0 and self.rng.random() < self.s.question_share:
             # Asked as a question too, so that the form of a request never tells whether a tool fits.
-            text = ph.result_question(other, "", pairs, self.rng, ph.result_fields(record))
+            text = ph.result_question(
+                other, "", pairs, self.rng, ph.result_fields(record), of_share=self.s.of_question_share
+            )
         return Episode(
             "no_tool",
             [],

@@ -28,6 +28,11 @@ _TIME_UNITS = ("days", "years", "hours", "months", "weeks", "minutes", "nights")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def is_date(value: str) -> bool:
+    """An ISO calendar date, "2025-03-01"."""
+    return bool(_DATE.match(value))
+
+
 def _article(text: str) -> str:
     return "an" if text[:1].lower() in "aeiou" else "a"
 
@@ -43,13 +48,14 @@ def _bool(ws: list[str], value: bool, rng: random.Random) -> str | None:
     return None
 
 
-def _string(ws: list[str], value: str, rng: random.Random) -> str | None:
+def _string(ws: list[str], value: str, rng: random.Random, shown: str | None = None) -> str | None:
     if _DATE.match(value):
+        said = shown or value  # "March 11, 2022" for 2022-03-11: the call keeps the ISO date
         if ws[0] in _END or "out" in ws:
-            return rng.choice([f"until {value}", f"to {value}"])
+            return rng.choice([f"until {said}", f"to {said}"])
         if ws[0] in _START:
-            return f"from {value}"
-        return f"on {value}"
+            return f"from {said}"
+        return f"on {said}"
     if ws[0] in _FROM or ws[-1] in _FROM:
         return f"from {value}"
     if ws[0] in _TO or ws[-1] in _TO:
@@ -90,8 +96,9 @@ def _number(ws: list[str], value: float, shown: str, rng: random.Random) -> str 
     return None
 
 
-def fragment(name: str, value: Any, shown: str, rng: random.Random) -> str | None:
+def fragment(name: str, value: Any, shown: str, rng: random.Random, *, date_said: bool = False) -> str | None:
     """A natural phrase carrying `value` (said as `shown`) for parameter `name`; None if none fits.
+    `date_said`: `shown` is the date `value` as people write it ("March 11, 2022").
 
     Numbers without a rule are left to `of_phrase`, the shape BFCL questions use most ("a base of 10")."""
     ws = words(name)
@@ -101,6 +108,8 @@ def fragment(name: str, value: Any, shown: str, rng: random.Random) -> str | Non
         return _bool(ws, value, rng)
     if isinstance(value, str):
         # "tomorrow" for a date stays named: the invented-date situation depends on the word itself
+        if date_said:
+            return _string(ws, value, rng, shown)
         return _string(ws, value, rng) if shown == value else None
     if isinstance(value, int | float):
         return _number(ws, value, shown, rng)

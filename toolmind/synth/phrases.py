@@ -13,7 +13,7 @@ import re
 from typing import Any, TypeGuard
 
 from toolmind.schema import ToolSpec
-from toolmind.synth.values import is_fraction, phrase, say, words
+from toolmind.synth.values import is_decimal_rate, phrase, say, words
 
 _IRREGULAR = {"does": "do", "has": "have", "is": "be", "goes": "go"}
 _NOT_VERBS = {"this", "status", "news", "is", "was", "has", "address", "process", "access", "analysis"}
@@ -267,17 +267,21 @@ def with_unit(
     schema: dict[str, Any] | None = None,
     *,
     amounts: bool = False,
+    quantity_share: float = 0.0,
 ) -> str | None:
     """ "5 years" for years=5, "$120" for price=120 (no currency stated): a number said with its unit, as
     people say it, in `unit_share` of the cases where the name or the description implies one; None
     otherwise. With `amounts`, a large round amount in one of the forms of `say_amount` ("$2.5M"). A rate its
     description calls a decimal is always "4.2%" for 0.042: nobody says "a rate of 0.042", and BFCL's
-    questions never do."""
+    questions never do. `quantity_share`: where nothing implies a unit but the name is a measured quantity
+    (`base`, `mass`, `charge`), the share said with a unit of that quantity all the same ("6cm", "300 K")."""
     if unit_share <= 0 or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if schema is not None and _decimal_rate(name, value, schema):
         return say_value(name, value, schema)
     template = _unit_template(name, stated, schema)
+    if template is None and quantity_share > 0:
+        return _quantity_said(name, value, schema or {}, rng, quantity_share)
     if template is None or rng.random() >= unit_share:
         return None
     if template.startswith("{} ") and template[3:] in _GLUED and rng.random() < 0.5:
@@ -287,19 +291,135 @@ def with_unit(
     return template.format(say(value))
 
 
+# Units of measured quantities, for parameters that name the quantity but no unit ("base", "height",
+# "charge", "initial_temp"): BFCL's questions say the unit anyway, often glued ("6cm", "5C", "300K",
+# "150lbs"), and its answers take the bare number. A model that never saw a unit beside such a parameter
+# copied "6cm" into the call unquoted, and the call no longer parsed (13 of simple_python + multiple, expC1).
+_QUANTITY_UNITS: dict[str, tuple[str, ...]] = {
+    "length": ("cm", "m", "mm", "ft", "km", "inches"),
+    "mass": ("kg", "g", "lbs"),
+    "temperature": ("K", "°C", "°F"),
+    "charge": ("C",),
+    "energy": ("J", "kJ"),
+    "voltage": ("V",),
+    "resistance": ("ohms",),
+    "power": ("W", "kW"),
+    "pressure": ("atm", "kPa"),
+    "speed": ("m/s", "km/h", "mph"),
+}
+_QUANTITY_WORDS = {
+    **dict.fromkeys(
+        ["height", "width", "length", "base", "radius", "diameter", "depth", "side", "distance", "thickness"],
+        "length",
+    ),
+    **dict.fromkeys(["altitude", "wavelength", "displacement"], "length"),
+    **dict.fromkeys(["mass", "weight"], "mass"),
+    **dict.fromkeys(["temperature", "temp"], "temperature"),
+    "charge": "charge",
+    "energy": "energy",
+    "voltage": "voltage",
+    "resistance": "resistance",
+    "power": "power",
+    "pressure": "pressure",
+    **dict.fromkeys(["speed", "velocity"], "speed"),
+}
+_GLUED_QUANTITY = {
+    "cm",
+    "m",
+    "mm",
+    "ft",
+    "km",
+    "kg",
+    "g",
+    "lbs",
+    "K",
+    "C",
+    "J",
+    "kJ",
+    "V",
+    "W",
+    "kW",
+    "kPa",
+    "m/s",
+}
+# A description that speaks of units at all ("in any unit", "same unit as the base") says how to read
+# the number, one of a count ("Number of characters") measures nothing; one that names no unit leaves it
+# to the request.
+_UNIT_TALK = re.compile(r"\bunits?\b|\bmeasured in\b|\bin (?:the )?[a-z]+ per\b|\bnumber of\b|\bcount\b")
+
+
+def _quantity_said(
+    name: str, value: float, schema: dict[str, Any], rng: random.Random, share: float
+) -> str | None:
+    """ "6cm" or "6 cm" for base=6 in `share` of the cases where the name is a measured quantity and
+    neither it nor the description names a unit; None otherwise (and no draw where none applies)."""
+    if schema.get("type") not in ("number", "integer", "float") or value <= 0:
+        return None
+    if _UNIT_TALK.search(str(schema.get("description", "")).lower()):
+        return None
+    ws = [w.rstrip("0123456789") for w in words(name)]  # "charge1", "mass2": BFCL numbers its operands
+    kind = next((_QUANTITY_WORDS[w] for w in ws if w in _QUANTITY_WORDS), None)
+    if kind is None or rng.random() >= share:
+        return None
+    unit = rng.choice(_QUANTITY_UNITS[kind])
+    glued = unit in _GLUED_QUANTITY and rng.random() < 0.5
+    return f"{say(value)}{'' if glued else ' '}{unit}"
+
+
 def _decimal_rate(name: str, value: Any, schema: dict[str, Any]) -> bool:
     return (
         isinstance(value, int | float)
         and not isinstance(value, bool)
         and 0 < value < 1
-        and "rate" in words(name)
-        and is_fraction(schema)
+        and is_decimal_rate(name, schema)
     )
 
 
 def say_value(name: str, value: Any, schema: dict[str, Any]) -> str:
     """A value as the user says it: a decimal rate as a percentage ("4.2%" for 0.042), else `say`."""
     return f"{value * 100:.4g}%" if _decimal_rate(name, value, schema) else say(value)
+
+
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def _ordinal(day: int) -> str:
+    return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
+
+
+def say_date(value: str, rng: random.Random) -> str:
+    """An ISO date as people write it: "March 11, 2022", "11th March 2022", "Mar 11th, 2022", "2022/03/11"
+    (BFCL's questions: "March.11, 2022", "10th December 2022", "July 10, 2022", "2022/08/16"); the call
+    keeps the ISO date its description asks for. Never a form that hides the order of day and month
+    ("03/11/2022")."""
+    year, month, day = (int(x) for x in value.split("-"))
+    name = _MONTHS[month - 1]
+    short = name[:3]
+    return rng.choices(
+        [
+            f"{name} {day}, {year}",
+            f"{name} {_ordinal(day)}, {year}",
+            f"{day} {name} {year}",
+            f"{_ordinal(day)} {name} {year}",
+            f"the {_ordinal(day)} of {name} {year}",
+            f"{short} {day}, {year}",
+            f"{year}/{month:02d}/{day:02d}",
+        ],
+        [0.3, 0.15, 0.1, 0.15, 0.1, 0.1, 0.1],
+    )[0]
 
 
 def param_phrase(name: str, schema: dict[str, Any], rng: random.Random, *, unit_said: bool = False) -> str:
@@ -534,20 +654,23 @@ def result_question(
     rng: random.Random,
     avoid: frozenset[str] = frozenset(),
     asked: list[str] | None = None,
+    of_share: float = 0.0,
 ) -> str | None:
     """The request as a question about the tool's result ("What's the release year of ...?", "Who is
     the author ...?"), as benchmark users often ask; None when the tool acts rather than answers, or
     when every field worth asking about is in `avoid` (fields another offered tool returns too).
     `asked`: the things asked for, when a parameter lists them ("What are the elevation and prominence
-    of ...?" for `facts: ["Elevation", "Prominence"]`), instead of result fields.
+    of ...?" for `facts: ["Elevation", "Prominence"]`), instead of result fields. `of_share`: the share
+    of questions that say their first value after "of", without its parameter ("Who was the inventor of
+    the telephone?", "What was the population of California in 1970?"), as people ask; the others name
+    it ("... for the invention telephone?"). No draw at 0.
 
     Relevant requests said only as imperatives teach a small model "a wh-question means decline": the
     no-tool questions of the data are all wh-questions.
     """
     if not answers(tool):
         return None
-    named = "for " + inline(pairs).removeprefix("with ") if pairs else ""
-    rest = "".join(f" {x}" for x in (tail, named) if x)
+    rest = _question_rest(tail, pairs, rng, of_share)
     if asked:
         what = "the " + (asked[0] if len(asked) == 1 else ", ".join(asked[:-1]) + " and " + asked[-1])
         many = len(asked) > 1 or asked[0].endswith("s")
@@ -581,6 +704,26 @@ def result_question(
     if not many:
         forms.append(f"What's {what}{rest}?")
     return rng.choice(forms)
+
+
+def _question_rest(tail: str, pairs: list[tuple[str, str]], rng: random.Random, of_share: float) -> str:
+    """What follows the asked thing in a result question: " of Paris in 2021 with the units metric" with
+    `of_share`, else " in 2021 for the city Paris and the units metric"."""
+    # The thing asked about: a name, code or number ("of Lisbon", "of prd_36930", "of 450"); not a date, nor
+    # a bare lower-case word, which is mostly an option ("the policies of pending").
+    of = next((i for i, (_, v) in enumerate(pairs) if _of_value(v)), None)
+    if of is not None and of_share > 0 and rng.random() < of_share:
+        others = pairs[:of] + pairs[of + 1 :]
+        named = inline(others) if others else ""
+        return "".join(f" {x}" for x in (f"of {pairs[of][1]}", tail, named) if x)
+    named = "for " + inline(pairs).removeprefix("with ") if pairs else ""
+    return "".join(f" {x}" for x in (tail, named) if x)
+
+
+def _of_value(shown: str) -> bool:
+    if re.match(r"\d{4}-\d{2}", shown):
+        return False
+    return shown != shown.lower() or " " in shown or any(c.isdigit() for c in shown)
 
 
 def result_fields(tools: list[ToolSpec]) -> frozenset[str]:

@@ -125,6 +125,15 @@ class _Script:
         them, so that recipes without them draw exactly as before."""
         return self.b.s.large_amount_share > 0
 
+    def _natural_date(self, value: Any) -> bool:
+        """Whether this ISO date is said as people write it ("March 11, 2022"), at
+        `situations.natural_date_share`; no draw at 0 or for other values, so recipes without it draw as
+        before."""
+        share = self.b.s.natural_date_share
+        if share <= 0 or not isinstance(value, str) or not natural.is_date(value):
+            return False
+        return self.rng.random() < share
+
     def _say(self, value: Any) -> str:
         if self._amounts and ph.is_large_amount(value):
             return ph.say_amount(value, self.rng)
@@ -157,11 +166,21 @@ class _Script:
                 continue
             schema = props.get(name, {})
             unit = None
+            date_said = False
             if name == relative:
                 shown = "tomorrow"
+            elif self._natural_date(value):
+                shown, date_said = ph.say_date(value, self.rng), True
             else:
                 unit = ph.with_unit(
-                    name, value, call.stated, self.rng, self.b.s.unit_share, schema, amounts=self._amounts
+                    name,
+                    value,
+                    call.stated,
+                    self.rng,
+                    self.b.s.unit_share,
+                    schema,
+                    amounts=self._amounts,
+                    quantity_share=self.b.s.quantity_unit_share,
                 )
                 shown = unit or self._say(value)
             param = ph.param_phrase(name, schema, self.rng, unit_said=unit is not None)
@@ -180,7 +199,7 @@ class _Script:
                     else:
                         fragments.append(said_as[1])
                     continue
-                frag = natural.fragment(name, value, shown, self.rng)
+                frag = natural.fragment(name, value, shown, self.rng, date_said=date_said)
                 if frag is not None:
                     fragments.append(frag)
                     continue
@@ -232,7 +251,12 @@ class _Script:
             name, things = asked
             _, tail, pairs, in_task = self._said_parts(call, skip, relative, leave_out=name)
             question = ph.result_question(
-                self.b.specs[call.tool], tail, in_task + pairs, self.rng, asked=things
+                self.b.specs[call.tool],
+                tail,
+                in_task + pairs,
+                self.rng,
+                asked=things,
+                of_share=self.b.s.of_question_share,
             )
             assert question is not None  # the tool answers: checked above
             return question
@@ -250,7 +274,9 @@ class _Script:
         if share > 0 and self.rng.random() < share:
             others = ph.result_fields([t for t in self.record if t.name != call.tool])
             spec = self.b.specs[call.tool]
-            question = ph.result_question(spec, tail, in_task + pairs, self.rng, others)
+            question = ph.result_question(
+                spec, tail, in_task + pairs, self.rng, others, of_share=self.b.s.of_question_share
+            )
             if question is not None:
                 return question
         return ph.request(said, pairs, self.rng)
@@ -283,7 +309,16 @@ class _Script:
 
             def spoken(k: str, v: Any) -> str:
                 schema = props.get(k, {})
-                unit = ph.with_unit(k, v, one.stated, rng, self.b.s.unit_share, schema, amounts=self._amounts)
+                unit = ph.with_unit(
+                    k,
+                    v,
+                    one.stated,
+                    rng,
+                    self.b.s.unit_share,
+                    schema,
+                    amounts=self._amounts,
+                    quantity_share=self.b.s.quantity_unit_share,
+                )
                 return unit or (self._say(v) if ph.is_large_amount(v) else ph.say_value(k, v, schema))
 
             shared = [(names[k], spoken(k, v)) for k, v in one.stated.items() if two.stated.get(k) == v]

@@ -481,10 +481,55 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocab
     return rng.randint(lo, hi)
 
 
+_RATE_WORDS = frozenset(["rate", "return", "yield"])
+# Rates that are no share of anything: a price per hour, beats per minute, a currency's exchange rate.
+_NOT_FRACTION_WORDS = frozenset(
+    [
+        "heart",
+        "pulse",
+        "sample",
+        "sampling",
+        "frame",
+        "bit",
+        "baud",
+        "refresh",
+        "exchange",
+        "hourly",
+        "flow",
+        "birth",
+        "death",
+        "respiratory",
+        "limit",
+        "max",
+        "min",
+        "data",
+        "conversion",
+        "review",
+    ]
+)
+_NOT_FRACTION_DESC = ("percent", "%", "price", "currency", "major units", "rating", "per hour", "per minute")
+
+
 def is_fraction(schema: dict[str, Any]) -> bool:
     """A rate given as a decimal fraction (0.05 for 5%), as its description says."""
     desc = str(schema.get("description", "")).lower()
     return "decimal" in desc or "fraction" in desc
+
+
+def is_decimal_rate(name: str, schema: dict[str, Any]) -> bool:
+    """A numeric rate, return or yield taken as a decimal fraction (0.05 for "5%"): its description says
+    so, or says neither a percentage nor a price. BFCL's convention: of the 26 rates its simple_python and
+    multiple questions state as percentages, the 20 described plainly ("The annual interest rate.", "The
+    discount rate to use.") expect 0.05 for "5%", the 6 described "as a percentage" expect 5."""
+    ws = words(name)
+    if not _RATE_WORDS & set(ws) or _NOT_FRACTION_WORDS & set(ws):
+        return False
+    if schema.get("type") not in ("number", "float"):
+        return False
+    if is_fraction(schema):
+        return True
+    desc = str(schema.get("description", "")).lower()
+    return not any(x in desc for x in _NOT_FRACTION_DESC)
 
 
 def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> float:
@@ -496,7 +541,7 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         lo, hi = -60.0, 70.0
     elif _has(ws, "lon", "lng", "longitude"):
         lo, hi = -170.0, 170.0
-    elif _has(ws, "rate") and is_fraction(schema):  # "0.042 for 4.2%": said as a percentage
+    elif is_decimal_rate(name, schema):  # "0.042 for 4.2%": said as a percentage
         return round(rng.uniform(0.01, 0.15), 3)
     elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
         lo, hi = 0.5, 9.5
