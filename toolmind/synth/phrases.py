@@ -401,7 +401,7 @@ def _ordinal(day: int) -> str:
 
 
 def say_date(value: str, rng: random.Random) -> str:
-    """An ISO date as people write it: "March 11, 2022", "11th March 2022", "Mar 11th, 2022", "2022/03/11"
+    """An ISO date as people write it: "March 11, 2022", "11th March 2022", "Mar 11, 2022", "2022/03/11"
     (BFCL's questions: "March.11, 2022", "10th December 2022", "July 10, 2022", "2022/08/16"); the call
     keeps the ISO date its description asks for. Never a form that hides the order of day and month
     ("03/11/2022")."""
