@@ -61,13 +61,13 @@ def _as_amount(value: str, text: str) -> bool:
     return False
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _as_date(value: str, text: str) -> bool:
     """An ISO date said as people write it: 2022-03-11 is known once the user said "March 11, 2022",
     "11th March 2022" or "2022/03/11"."""
     return _ISO_DATE.fullmatch(value) is not None and value in absolute_dates(text)
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _known(value: str, text: str, min_chars: int) -> bool:

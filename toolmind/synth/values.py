@@ -521,8 +521,8 @@ def is_decimal_rate(name: str, schema: dict[str, Any]) -> bool:
     so, or says neither a percentage nor a price. BFCL's convention: of the 26 rates its simple_python and
     multiple questions state as percentages, the 20 described plainly ("The annual interest rate.", "The
     discount rate to use.") expect 0.05 for "5%", the 6 described "as a percentage" expect 5."""
-    ws = words(name)
-    if not _RATE_WORDS & set(ws) or _NOT_FRACTION_WORDS & set(ws):
+    ws = set(words(name))
+    if not _RATE_WORDS & ws or _NOT_FRACTION_WORDS & ws:
         return False
     if schema.get("type") not in ("number", "float"):
         return False
