@@ -411,3 +411,75 @@ def test_decision_weight_needs_the_labelled_head() -> None:
 
     with pytest.raises(ValueError, match="needs labelled_head"):
         ScriptArguments(dataset_path=["x"], labelled_head=False, decision_weight=2.0)
+
+
+def test_weight_average_is_the_normalised_ema_and_survives_a_resume(tmp_path: Path) -> None:
+    """Decay 0.5 over three steps: weights 1/7, 2/7, 4/7 of steps 1-3; frozen parameters are left alone;
+    saved at step 2 and resumed, the average ends where the uninterrupted one does."""
+    from types import SimpleNamespace
+
+    from toolmind.train.averaging import STATE_FILE, WeightAverage
+
+    def model() -> torch.nn.Module:
+        net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+        net[0].requires_grad_(False)
+        return net
+
+    steps = [torch.full((1, 2), float(v)) for v in (1.0, 2.0, 4.0)]
+    net = model()
+    frozen = net[0].weight.clone()
+    average = WeightAverage(net, 0.5)
+    assert set(average.params) == {"1.weight", "1.bias"}
+    for weights in steps:
+        net[1].weight.data.copy_(weights)
+        average.on_step_end(None, None, None)
+    average.apply()
+    expected = (1.0 * 1 + 2.0 * 2 + 4.0 * 4) / 7
+    assert torch.allclose(net[1].weight, torch.full((1, 2), expected))
+    assert torch.equal(net[0].weight, frozen)
+
+    resumed_net = model()
+    first = WeightAverage(resumed_net, 0.5)
+    for weights in steps[:2]:
+        resumed_net[1].weight.data.copy_(weights)
+        first.on_step_end(None, None, None)
+    run = SimpleNamespace(output_dir=str(tmp_path))
+    first.on_save(run, SimpleNamespace(global_step=2, is_world_process_zero=True), None)
+    assert (tmp_path / "checkpoint-2" / STATE_FILE).is_file()
+    second = WeightAverage(resumed_net, 0.5, resume_from=str(tmp_path / "checkpoint-2"))
+    assert second.steps == 2
+    resumed_net[1].weight.data.copy_(steps[2])
+    second.on_step_end(None, None, None)
+    second.apply()
+    assert torch.allclose(resumed_net[1].weight, net[1].weight)
+    with pytest.raises(ValueError, match=r"saved with weight_average 0\.5"):
+        WeightAverage(model(), 0.9, resume_from=str(tmp_path / "checkpoint-2"))
+    with pytest.raises(ValueError, match="must be in"):
+        WeightAverage(model(), 1.0)
+
+
+def test_sft_saves_the_weight_average(tiny_qwen3_dir: Path, train_dir: Path, tmp_path: Path) -> None:
+    """`weight_average 0.5`: the saved model is the bias-corrected average kept with the last checkpoint,
+    not the last step's weights; the frozen layer is untouched."""
+    from toolmind.train.averaging import STATE_FILE
+
+    out = tmp_path / "avg"
+    argv = ["--config", TINY, "--model_name_or_path", str(tiny_qwen3_dir), "--dataset_path", str(train_dir)]
+    extra = ["--train_top_layers", "1", "--weight_average", "0.5", "--save_steps", "2"]
+    run_sft([*argv, *extra, "--output_dir", str(out), "--max_steps", "4"])
+    saved = torch.load(out / "checkpoint-4" / STATE_FILE, weights_only=True)
+    assert saved["steps"] == 4 and saved["decay"] == 0.5
+    before, last, final = state(tiny_qwen3_dir), state(out / "checkpoint-4"), state(out)
+    for name, tensor in saved["average"].items():
+        assert torch.allclose(final[name], tensor / (1 - 0.5**4), atol=1e-6), name
+        assert not torch.equal(final[name], last[name]), name
+    assert not any(name.startswith("model.layers.0.") for name in saved["average"])
+    assert all(torch.equal(before[k], final[k]) for k in before if k.startswith("model.layers.0."))
+
+    # Killed after step 2 and rerun: the average resumes from checkpoint-2 and ends where it would have.
+    again = tmp_path / "avg-resumed"
+    run_sft([*argv, *extra, "--output_dir", str(again), "--max_steps", "2"])
+    resumed = run_sft([*argv, *extra, "--output_dir", str(again), "--max_steps", "4"])
+    assert resumed["resumed_from"] == str(again / "checkpoint-2")
+    resumed_final = state(again)
+    assert all(torch.allclose(resumed_final[k], final[k], atol=1e-5) for k in saved["average"])

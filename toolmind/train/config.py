@@ -126,6 +126,14 @@ class ScriptArguments:
             "weigh 1. 1.0: the plain loss. Needs labelled_head."
         },
     )
+    weight_average: float = field(
+        default=0.0,
+        metadata={
+            "help": "Save the exponential moving average of the trained weights over the optimizer steps, with this "
+            "decay per step (0.98: about the last 50 steps), instead of the last step's weights "
+            "(`toolmind.train.averaging`). 0: off, the last weights. Not with ZeRO-3 or FSDP."
+        },
+    )
     train_top_layers: int | None = field(
         default=None,
         metadata={
@@ -179,6 +187,8 @@ class ScriptArguments:
             raise ValueError(f"decision_weight must be > 0, got {self.decision_weight}")
         if self.decision_weight != 1.0 and not self.labelled_head:
             raise ValueError("decision_weight needs labelled_head: TRL's own loss has no per-token weights")
+        if not 0.0 <= self.weight_average < 1.0:
+            raise ValueError(f"weight_average must be in [0, 1), got {self.weight_average}")
         if not 0.0 <= self.bare_tool_fraction <= 1.0:
             raise ValueError(f"bare_tool_fraction must be in [0, 1], got {self.bare_tool_fraction}")
         # A single path given on the command line arrives as a string.

@@ -205,6 +205,15 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
     resume = training_args.resume_from_checkpoint or last_checkpoint(training_args.output_dir)
     if resume:
         logger.info("resuming from %s", resume)
+    if script_args.weight_average:
+        from toolmind.train.averaging import WeightAverage
+
+        zero3 = trainer.is_deepspeed_enabled and trainer.accelerator.state.deepspeed_plugin.zero_stage == 3
+        if zero3 or trainer.is_fsdp_enabled:
+            raise ValueError(
+                "weight_average keeps whole weights; ZeRO-3/FSDP ranks hold shards: turn one off"
+            )
+        trainer.add_callback(WeightAverage(model, script_args.weight_average, resume_from=resume))
     result = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(training_args.output_dir)
     merged = None
