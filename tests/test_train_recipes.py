@@ -85,6 +85,8 @@ def test_cli_overrides_and_inconsistent_precision(capsys: pytest.CaptureFixture[
     assert json.loads(capsys.readouterr().out)["global_batch_size"] == 32
     with pytest.raises(ValueError, match="bf16"):
         cli.main(["train", "--config", str(recipe), "--dry-run", "--set", "bf16=false"])
+    with pytest.raises(ValueError, match="weight_average keeps whole weights"):
+        cli.main(["train", "--config", str(recipe), "--dry-run", "--set", "weight_average=0.98"])
 
 
 def test_script_arguments_validate() -> None:
@@ -92,3 +94,5 @@ def test_script_arguments_validate() -> None:
         ScriptArguments(mask_mode="all")
     with pytest.raises(ValueError, match="bare_tool_fraction"):
         ScriptArguments(bare_tool_fraction=1.5)
+    with pytest.raises(ValueError, match="weight_average"):
+        ScriptArguments(weight_average=1.0)

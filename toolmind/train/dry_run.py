@@ -84,6 +84,12 @@ def dry_run(script_args: ScriptArguments, training_args: Any, model_args: Any) -
         raise ValueError(
             f"the recipe sets bf16: true but the accelerate config has mixed_precision={mixed!r}"
         )
+    zero_stage = int(accelerate.get("deepspeed_config", {}).get("zero_stage", 2))
+    sharded = accelerate.get("distributed_type") == "FSDP" or (
+        accelerate.get("distributed_type") == "DEEPSPEED" and zero_stage == 3
+    )
+    if script_args.weight_average and sharded:
+        raise ValueError("weight_average keeps whole weights; ZeRO-3/FSDP ranks hold shards: turn one off")
     summary: dict[str, Any] = {
         "model": model_args.model_name_or_path,
         "use_peft": model_args.use_peft,
@@ -103,6 +109,7 @@ def dry_run(script_args: ScriptArguments, training_args: Any, model_args: Any) -
         "activation_checkpointing": training_args.activation_checkpointing,
         "mask_mode": script_args.mask_mode,
         "tool_format": script_args.tool_format,
+        "weight_average": script_args.weight_average,
         "dataset_path": list(script_args.dataset_path),
         "output_dir": training_args.output_dir,
     }
