@@ -12,6 +12,11 @@ The average is kept in fp32 for the parameters that train only (frozen layers do
 multiply-add per trained weight per optimizer step, and is saved with every checkpoint
 (`weight_average.pt`), so a run killed and resumed ends with the same average as one that was not.
 Not for ZeRO-3 or FSDP, whose ranks hold shards of the weights: `sft.py` refuses those.
+
+Measured on the demo's data in two training orders (recipes/README.md, "Averaging the last steps'
+weights"): at decay 0.98 the thresholds moved towards each other (irrelevance 54% and 34% as trained,
+against 74% and 18% for the last weights), but the judgement at a fixed irrelevance did not improve
+(simple + multiple at 80% irrelevance 37.7% and 34.0%, against 37.7% and 35.0%). The demo keeps it off.
 """
 
 from __future__ import annotations
@@ -49,10 +54,10 @@ class WeightAverage(TrainerCallback):
             logger.warning("%s: no saved weight average; the average starts at the resumed step", path)
             return
         saved = torch.load(path, map_location="cpu", weights_only=True)
-        missing = set(self.average) ^ set(saved["average"])
-        if missing:
+        differing = set(self.average) ^ set(saved["average"])
+        if differing:
             raise ValueError(
-                f"{path}: the saved weight average is of other parameters: {sorted(missing)[:5]}"
+                f"{path}: the saved weight average is of other parameters: {sorted(differing)[:5]}"
             )
         if saved["decay"] != self.decay:
             raise ValueError(f"{path}: saved with weight_average {saved['decay']}, this run has {self.decay}")
