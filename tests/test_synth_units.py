@@ -1255,6 +1255,10 @@ def test_rates_described_plainly_are_decimals_said_as_percentages() -> None:
     assert with_unit("annual_growth_rate", 0.06, {}, rng, 1.0, plain) == "6%"
     percent = {"type": "number", "description": "Interest rate in percentage."}
     assert all(v > 0.5 for v in (sample_value("annual_rate", percent, rng) for _ in range(30)))
+    # A respelling keeps a decimal rate's name a rate: "interest_percentage" would say 5, not 0.05.
+    from toolmind.synth.rename import variant
+
+    assert not any("percent" in variant("interest_rate", random.Random(i)).lower() for i in range(200))
 
 
 def test_quantities_without_a_unit_are_said_with_one_and_the_call_keeps_the_number() -> None:

@@ -67,7 +67,8 @@ WORDS: dict[str, tuple[str, ...]] = {
     "hours": ("hrs",),
     "days": ("num_days", "day_count"),
     "year": ("yr",),
-    "rate": ("ratio", "percentage"),
+    # Not "percentage": a rate drawn as a decimal (0.05) would then sit under a name that says 5.
+    "rate": ("ratio",),
     "currency": ("currency_code",),
     "weather": ("climate", "meteo"),
     "forecast": ("prediction", "outlook"),
