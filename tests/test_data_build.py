@@ -118,6 +118,10 @@ def test_build_end_to_end(tmp_path: Path) -> None:
     val = read_jsonl(out / "validation.jsonl", Trajectory, strict=True).records
     assert sorted(t.id for t in train + val) == sorted(["a", "tool-hit", "g0", "g1", "g2", "g3"])
     assert all(split_of(t.id, 0.3, 0) == "validation" for t in val)
+    # The user's closing "Thanks! ###STOP###" is gone; the assistant's answer before it is the last turn.
+    assert stats["stop_turns_removed"] == 6
+    assert all(t.messages[-1].content == "Booked: confirmation ABC123." for t in train + val)
+    assert not any("###STOP###" in m.content for t in train + val for m in t.messages)
     parquet = load_dataset(
         "parquet", data_files={"train": str(out / "data" / "train-00000-of-00001.parquet")}
     )["train"]
@@ -161,6 +165,14 @@ def test_cli_build_without_decontamination(tmp_path: Path, capsys: pytest.Captur
     assert manifest["config"]["seed"] == 3
     assert manifest["stats"]["train_trajectories"] == 8 and "validation_trajectories" not in manifest["stats"]
     assert "exact_duplicate_goals_dropped" in capsys.readouterr().out
+
+
+def test_build_can_keep_the_stop_turn(tmp_path: Path) -> None:
+    cfg = BuildConfig(decontaminate=False, validation_fraction=0.0, strip_stop_turn=False)
+    manifest = build_dataset([inputs(tmp_path)], tmp_path / "ds", cfg)
+    assert "stop_turns_removed" not in manifest["stats"]
+    train = read_jsonl(tmp_path / "ds" / "train.jsonl", Trajectory, strict=True).records
+    assert all(t.messages[-1].content == "Thanks! ###STOP###" for t in train)
 
 
 def test_installed_bfcl_data_loads() -> None:

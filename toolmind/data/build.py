@@ -20,7 +20,7 @@ from toolmind.data.config import BuildConfig
 from toolmind.data.decontam import benchmark_index, find_hits
 from toolmind.data.dedup import deduplicate
 from toolmind.data.hf import push, save_splits
-from toolmind.schema import Trajectory, read_jsonl, write_jsonl
+from toolmind.schema import USER_STOP_TOKEN, Trajectory, read_jsonl, write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,18 @@ def split_of(traj_id: str, fraction: float, seed: int) -> str:
     """`validation` for a stable `fraction` of ids (hash-based: adding data never moves existing rows)."""
     h = int(hashlib.sha256(f"{seed}:{traj_id}".encode()).hexdigest()[:8], 16)
     return "validation" if h / 0xFFFFFFFF < fraction else "train"
+
+
+def without_stop_turn(traj: Trajectory) -> Trajectory | None:
+    """The trajectory without the user's closing `###STOP###` turn; None when it does not end with one.
+
+    The marker tells the synthesis loop that the user is done; no assistant turn answers it, so training
+    never sees it (tokenization stops at the last trainable turn), but a published dataset would carry a
+    simulator's control string as if it were something a user says."""
+    msgs = traj.messages
+    if len(msgs) < 2 or msgs[-1].role != "user" or USER_STOP_TOKEN not in msgs[-1].content:
+        return None
+    return Trajectory(id=traj.id, tools=traj.tools, messages=msgs[:-1], labels=traj.labels, meta=traj.meta)
 
 
 def build_dataset(inputs: list[str | Path], out_dir: str | Path, config: BuildConfig) -> dict[str, Any]:
@@ -91,6 +103,10 @@ def build_dataset(inputs: list[str | Path], out_dir: str | Path, config: BuildCo
         stats["decontamination_tool_name_hits"] = len(tool_hits)
         stats["decontamination_dropped"] = len(drop)
     (out / "decontamination.json").write_text(json.dumps(decontam, indent=1) + "\n", encoding="utf-8")
+    if config.strip_stop_turn:
+        stripped = [without_stop_turn(t) for t in kept]
+        stats["stop_turns_removed"] = sum(1 for s in stripped if s is not None)
+        kept = [s or t for s, t in zip(stripped, kept, strict=True)]
     splits: dict[str, list[Trajectory]] = {"train": [], "validation": []}
     for traj in kept:
         splits[split_of(traj.id, config.validation_fraction, config.seed)].append(traj)

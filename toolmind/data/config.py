@@ -60,6 +60,12 @@ class BuildConfig:
         default=None,
         metadata={"help": "tau2-bench data folder with <domain>/tasks.json (unset: tau2 not checked)"},
     )
+    strip_stop_turn: bool = field(
+        default=True,
+        metadata={
+            "help": "remove the user's closing ###STOP### turn: a signal to the synthesis loop, never trained on"
+        },
+    )
     validation_fraction: float = field(
         default=0.05,
         metadata={"help": "share of trajectories in the validation split (by a stable hash of the id)"},
