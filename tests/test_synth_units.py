@@ -712,43 +712,6 @@ def test_large_amounts_are_drawn_at_their_share_for_amount_names_only_and_keep_o
     _assert_share_is_inert_at_zero_and_checked("large_amount_share", on=0.3, bad=-0.1)
 
 
-def test_small_numbers_fold_the_low_end_of_plain_ranges_onto_one_digit_and_move_no_other_draw() -> None:
-    import dataclasses
-
-    from toolmind.synth.vocab import BASIC
-
-    half = dataclasses.replace(BASIC, small_share=0.5)
-    integer, number = {"type": "integer"}, {"type": "number"}
-    ints = [sample_value("value", integer, random.Random(i), vocab=half) for i in range(400)]
-    assert 170 < sum(1 <= v <= 9 for v in ints) < 260  # 1-50 folded onto 1-9, 51-100 as drawn
-    assert all(isinstance(v, int) and 1 <= v <= 100 for v in ints)
-    floats = [sample_value("mass", number, random.Random(i), vocab=half) for i in range(400)]
-    small = [v for v in floats if v < 10]
-    assert 150 < len(small) < 250
-    assert all(1.0 <= v <= 10.4 and v != int(v) and round(v, 1) == v for v in small), small
-    # Named ranges, bounds and coordinates keep their draws: only a plain range means "any number".
-    for name, schema in (
-        ("year", integer),
-        ("quantity", integer),
-        ("count", {**integer, "maximum": 50}),
-        ("level", {**integer, "description": "Level from 1 to 5."}),
-        ("latitude", number),
-        ("ratio", number),
-        ("mass", {**number, "minimum": 100}),
-    ):
-        for i in range(30):
-            assert sample_value(name, schema, random.Random(i), vocab=half) == sample_value(
-                name, schema, random.Random(i), vocab=BASIC
-            ), (name, i)
-    # The fold reads the value already drawn: the draws after it are those of a run without the share.
-    with_share, without = random.Random(5), random.Random(5)
-    for _ in range(20):
-        sample_value("value", integer, with_share, vocab=half)
-        sample_value("value", integer, without, vocab=BASIC)
-    assert with_share.random() == without.random()
-    _assert_share_is_inert_at_zero_and_checked("small_number_share", on=0.5, bad=1.2)
-
-
 def test_single_item_share_draws_lists_of_one_at_its_share_and_keeps_old_hashes() -> None:
     import dataclasses
 

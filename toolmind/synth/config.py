@@ -198,16 +198,6 @@ class SituationConfig:
             "'$1.2M'); the call carries the whole number (12000, 2500000, 1200000)."
         },
     )
-    small_number_share: float = field(
-        default=0.0,
-        metadata={
-            "help": "Share of plain numbers (no name-specific range, no bounds in the schema) drawn as people "
-            "say them in a request: an integer from 1-9 instead of 1-100, a number from 1.0-9.9 with one "
-            "decimal instead of 1-500 with two. Half of BFCL's numeric answers are one digit, 15% of the "
-            "data's were; a small model that has seen few one-digit numbers keeps writing digits after the "
-            "first ('2' -> '2000000...'). Decided from the value already drawn, so no other draw moves."
-        },
-    )
     single_item_share: float = field(
         default=0.0,
         metadata={
@@ -254,7 +244,6 @@ _ADDED_LATER: dict[str, object] = {
     "offered_request_share": 0.0,
     "place_region_share": 0.0,
     "large_amount_share": 0.0,
-    "small_number_share": 0.0,
     "single_item_share": 0.0,
     "described_values": False,
     "qualifier_share": 0.0,
@@ -497,7 +486,6 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "offered_request_share",
         "place_region_share",
         "large_amount_share",
-        "small_number_share",
         "single_item_share",
         "qualifier_share",
         "of_question_share",

@@ -465,28 +465,20 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocab
         lo, hi = 5, 120
     elif _has(ws, "price", "amount", "budget", "cost", "salary", "income"):
         lo, hi = 20, 2000
-    plain = (lo, hi) == (1, 100)  # no name-specific range
     if vocab.is_wide and (lo, hi) in ((1, 100), (20, 2000)) and rng.random() < 0.5:
         lo, hi = _wide_range(rng)
-        plain = False
     bounds = re.search(
         r"(?:from|between)?\s*(-?\d+)\D{0,12}?(?:to|and|-)\s*(-?\d+)", str(schema.get("description", ""))
     )
     if bounds and int(bounds.group(1)) < int(bounds.group(2)):
         lo, hi = int(bounds.group(1)), int(bounds.group(2))
-        plain = False
     if isinstance(schema.get("minimum"), int | float):
         lo = max(lo, int(schema["minimum"])) if schema["minimum"] <= hi else int(schema["minimum"])
-        plain = False
     if isinstance(schema.get("maximum"), int | float):
         hi = int(schema["maximum"])
-        plain = False
     if hi < lo:
         hi = lo
-    value = rng.randint(lo, hi)
-    if plain and value - lo < vocab.small_share * (hi - lo + 1):
-        return 1 + (value - lo) % 9  # the lowest share of the range, folded onto 1-9
-    return value
+    return rng.randint(lo, hi)
 
 
 _RATE_WORDS = frozenset(["rate", "return", "yield"])
@@ -545,37 +537,27 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         return large  # a whole number: BFCL's answers write 2000000 for a float parameter too
     ws = words(name)
     lo, hi = 1.0, 500.0
-    plain = True  # no name-specific range: 1-500 or a physical quantity's 1-120
     if _has(ws, "lat", "latitude"):
         lo, hi = -60.0, 70.0
-        plain = False
     elif _has(ws, "lon", "lng", "longitude"):
         lo, hi = -170.0, 170.0
-        plain = False
     elif is_decimal_rate(name, schema):  # "0.042 for 4.2%": said as a percentage
         return round(rng.uniform(0.01, 0.15), 3)
     elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
         lo, hi = 0.5, 9.5
-        plain = False
     elif _has(ws, "weight", "height", "distance", "temperature", "temp"):
         lo, hi = 1.0, 120.0
     if isinstance(schema.get("minimum"), int | float):
         lo = float(schema["minimum"])
-        plain = False
     if isinstance(schema.get("maximum"), int | float):
         hi = float(schema["maximum"])
-        plain = False
     digits = 2
     if vocab.is_wide and (lo, hi) == (1.0, 500.0) and rng.random() < 0.5:
         lo, hi = (float(x) for x in _wide_range(rng))
         digits = rng.choice((1, 2, 3))
-        plain = False
     if hi < lo:
         hi = lo
     value = round(rng.uniform(lo, hi), digits)
-    if plain and value - lo < vocab.small_share * (hi - lo):
-        # The lowest share of the range, stretched onto 1.0-9.9 with one decimal.
-        value = round(1.0 + (value - lo) / (vocab.small_share * (hi - lo)) * 8.9, 1)
     # A whole number would be rendered "12" and re-read as an integer; keep it visibly fractional.
     return value + 0.5 if value == int(value) else value
 
