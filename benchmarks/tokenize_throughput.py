@@ -76,7 +76,7 @@ def conversation(rng: random.Random, index: int) -> Trajectory:
 def masking_cost(trajs: list[Trajectory], tokenizer: Any) -> dict[str, float]:
     config = TokenizeConfig(mask_mode="per_turn")
     start = time.perf_counter()
-    pieces = [p for t in trajs for p, _turns, _fmt in sample_pieces(t, config)]
+    pieces = [cut.pieces for t in trajs for cut in sample_pieces(t, config)]
     render_s = time.perf_counter() - start
     texts = ["".join(text for text, _ in sample) for sample in pieces]
     batch = 256

@@ -154,6 +154,46 @@ def test_dropped_reasoning_leaves_the_calls_and_their_labels(tiny_tokenizer: Any
         TokenizeConfig(reasoning="hide")
 
 
+@pytest.mark.parametrize("mode", ["multi_turn", "per_turn"])
+def test_masked_result_replies_stay_in_context_unlabelled(tiny_tokenizer: Any, mode: str) -> None:
+    traj = self_correction()
+    samples, stats = tokenize_trajectories(
+        [traj], tiny_tokenizer, TokenizeConfig(mask_mode=mode, result_replies="mask")
+    )
+    # Turn 6 answers from the tool result: unlabelled. The call (4) and the reply to the user (8) train.
+    expected = {i: generated_text(traj.messages[i]) for i in (4, 8)}
+    decoded = [[tiny_tokenizer.decode(run) for run in labelled_runs(s)] for s in samples]
+    if mode == "per_turn":
+        assert [s.turns for s in samples] == [[4], [8]] and [s.source_turns for s in samples] == [[4], [8]]
+        assert decoded == [[expected[4]], [expected[8]]]
+    else:
+        assert [s.turns for s in samples] == [[4, 8]] and [s.source_turns for s in samples] == [[4, 6, 8]]
+        assert decoded == [[expected[4], expected[8]]]
+    assert "It is 5 °C in Paris." in tiny_tokenizer.decode(samples[-1].input_ids)  # still in context
+    assert stats.masked_result_replies == 1 and "1 replies to tool results unlabelled" in stats.summary()
+
+
+def test_masked_result_replies_end_a_conversation_at_its_last_decision(tiny_tokenizer: Any) -> None:
+    traj = self_correction()
+    traj = traj.model_copy(update={"messages": traj.messages[:7], "labels": traj.labels[:3]})
+    (trained,), _ = tokenize_trajectories([traj], tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn"))
+    (masked,), _ = tokenize_trajectories(
+        [traj], tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn", result_replies="mask")
+    )
+    # Nothing after the corrected call is trained, so the sample stops there: fewer tokens, same prefix.
+    assert masked.turns == [4] and len(masked.input_ids) < len(trained.input_ids)
+    assert masked.input_ids == trained.input_ids[: len(masked.input_ids)]
+    assert tiny_tokenizer.decode(masked.input_ids).rstrip().endswith("</tool_call><|im_end|>")
+    # A conversation whose only trainable turn answers from a result has nothing left: skipped, counted.
+    only_reply = traj.model_copy(update={"labels": [TurnLabel(message_index=6)]})
+    samples, stats = tokenize_trajectories(
+        [only_reply], tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn", result_replies="mask")
+    )
+    assert samples == [] and stats.skipped_no_trainable == 1
+    with pytest.raises(ValueError, match="result_replies"):
+        TokenizeConfig(result_replies="drop")
+
+
 def test_piecewise_tokens_equal_whole_text_tokens(tiny_tokenizer: Any) -> None:
     """Cutting at turn boundaries does not change the tokens when a turn opens with its think block
     (every turn that answers a user query): the boundaries then sit next to added tokens. A turn that

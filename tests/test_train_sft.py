@@ -225,6 +225,22 @@ def test_id_hash_order_is_the_same_in_every_subset(tiny_tokenizer: Any, tmp_path
         order("all.jsonl", "random")
 
 
+def test_masking_result_replies_keeps_the_id_hash_order(tiny_tokenizer: Any, tmp_path: Path) -> None:
+    """A paired comparison: `result_replies="mask"` trains the same conversations in the same order."""
+    from toolmind.train.dataset import build_sft_dataset
+
+    write_jsonl(tmp_path / "all.jsonl", [_self_correction(f"t{i}", c) for i, c in enumerate(CITIES)])
+
+    def cities(replies: str) -> list[str]:
+        config = TokenizeConfig(mask_mode="multi_turn", seed=3, result_replies=replies)
+        dataset, _ = build_sft_dataset([str(tmp_path / "all.jsonl")], tiny_tokenizer, config, order="id_hash")
+        texts = [tiny_tokenizer.decode(ids) for ids in dataset["input_ids"]]
+        return [next(c for c in CITIES if f"Weather in {c}?" in text) for text in texts]
+
+    trained = cities("train")
+    assert trained == cities("mask") and trained != CITIES
+
+
 def test_interleave_strata_keeps_every_prefix_at_the_shares() -> None:
     from toolmind.train.dataset import interleave_strata
 

@@ -15,6 +15,11 @@ Two ways to cut a conversation into samples:
   token stream; the conversation ends at its last trainable turn. Several times fewer tokens than
   `per_turn` on long conversations, at the price of showing older reasoning in context.
 
+`result_replies="mask"` leaves the assistant turns that answer from a tool result (no call, right after a
+tool turn) in context but unlabelled, so the loss is spent on deciding: calling, asking, declining. The
+ToolMind data trains them (the default); a budget of a few hundred steps scored on single-turn calls
+(the CPU demo) may not want to (docs/train.md).
+
 Tokenization is piecewise: the prompt text before a labelled turn is tokenized as one string and the
 turn's text as another, which is exactly how a model sees a prompt and then generates a turn.
 
@@ -42,6 +47,7 @@ TOOL_FORMATS = ("openai", "bare", "mixed")
 BARE_TYPES = ("json", "python")
 OVERLONG_POLICIES = ("skip", "error")
 REASONING_MODES = ("keep", "drop")
+RESULT_REPLIES = ("train", "mask")
 # JSON-Schema type names as Python-style tool specs (BFCL's, xLAM's) spell them.
 _PYTHON_TYPES = {"object": "dict", "number": "float"}
 # Trajectories rendered per batched tokenizer call (the fast tokenizer parallelises inside a batch).
@@ -94,7 +100,19 @@ class TokenizeConfig:
         },
     )
 
+    result_replies: str = field(
+        default="train",
+        metadata={
+            "help": "train: assistant turns that answer from a tool result are labelled like every "
+            "trainable turn; mask: they stay in context, unlabelled."
+        },
+    )
+
     def __post_init__(self) -> None:
+        if self.result_replies not in RESULT_REPLIES:
+            raise ValueError(
+                f"result_replies must be one of {list(RESULT_REPLIES)}, got {self.result_replies!r}"
+            )
         if self.reasoning not in REASONING_MODES:
             raise ValueError(f"reasoning must be one of {list(REASONING_MODES)}, got {self.reasoning!r}")
         if self.mask_mode not in MASK_MODES:
@@ -118,6 +136,9 @@ class Sample:
     trajectory_id: str
     turns: list[int]
     tool_format: str
+    # The trainable turns the sample was cut for, before `result_replies="mask"` unlabelled any: its
+    # identity in the `id_hash` order, so masking replies keeps every sample where it was.
+    source_turns: list[int]
 
 
 @dataclass
@@ -130,6 +151,7 @@ class TokenizeStats:
     label_tokens: int = 0
     skipped_no_trainable: int = 0
     skipped_overlong: int = 0
+    masked_result_replies: int = 0
     skipped_ids: dict[str, list[str]] = field(default_factory=dict)
 
     def skip(self, reason: str, record_id: str) -> None:
@@ -143,6 +165,8 @@ class TokenizeStats:
             f"({self.label_tokens} labelled); skipped: {self.skipped_no_trainable} without a trainable turn, "
             f"{self.skipped_overlong} samples over max_length"
         )
+        if self.masked_result_replies:
+            text += f"; {self.masked_result_replies} replies to tool results unlabelled (result_replies=mask)"
         if self.skipped_ids:
             text += f" (e.g. {self.skipped_ids})"
         return text
@@ -217,14 +241,36 @@ def without_reasoning(trajectory: Trajectory) -> Trajectory:
     return trajectory.model_copy(update={"messages": messages})
 
 
-def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[list[Piece], list[int], str]]:
-    """Cut one trajectory into samples of (pieces, labelled turn indices, tool format); no tokenizer."""
-    trainable = trajectory.trainable_indices()
+def result_replies(trajectory: Trajectory) -> set[int]:
+    """Indices of the assistant turns that answer from a tool result: no call, right after a tool turn."""
+    msgs = trajectory.messages
+    return {
+        i
+        for i in range(1, len(msgs))
+        if msgs[i].role == "assistant" and not msgs[i].tool_calls and msgs[i - 1].role == "tool"
+    }
+
+
+@dataclass
+class Cut:
+    """One sample's text before tokenization: pieces, labelled turns, tool format, and `Sample.source_turns`."""
+
+    pieces: list[Piece]
+    turns: list[int]
+    tool_format: str
+    source_turns: list[int]
+
+
+def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[Cut]:
+    """Cut one trajectory into samples; no tokenizer."""
+    source = trajectory.trainable_indices()
+    masked = result_replies(trajectory) if config.result_replies == "mask" else set()
+    trainable = [turn for turn in source if turn not in masked]
     if not trainable:
         return []
     if config.reasoning == "drop":
         trajectory = without_reasoning(trajectory)
-    out: list[tuple[list[Piece], list[int], str]] = []
+    out: list[Cut] = []
     if config.mask_mode == "per_turn":
         for turn in trainable:
             fmt = choose_tool_format(config, f"{trajectory.id}:{turn}")
@@ -232,7 +278,7 @@ def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[
                 trajectory.messages[: turn + 1],
                 tool_dicts(trajectory, fmt, config.bare_types, config.bare_description_suffix),
             )
-            out.append((_merge((s.text, s.message_index == turn) for s in segments), [turn], fmt))
+            out.append(Cut(_merge((s.text, s.message_index == turn) for s in segments), [turn], fmt, [turn]))
         return out
     fmt = choose_tool_format(config, trajectory.id)
     last = trainable[-1]
@@ -247,7 +293,7 @@ def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[tuple[
             pieces.append((segment.text, False))
         else:
             pieces.append((generated_text(trajectory.messages[index]), index in wanted))
-    out.append((_merge(pieces), trainable, fmt))
+    out.append(Cut(_merge(pieces), trainable, fmt, source))
     return out
 
 
@@ -292,16 +338,20 @@ def iter_samples(
         ValueError: a sample exceeds `max_length` and `overlong_policy` is "error".
     """
     for batch in _batches(trajectories, BATCH_CONVERSATIONS):
-        planned: list[tuple[str, list[Piece], list[int], str]] = []
+        planned: list[tuple[str, Cut]] = []
         for trajectory in batch:
             stats.conversations += 1
-            cut = sample_pieces(trajectory, config)
-            if not cut:
+            if config.result_replies == "mask":
+                trainable = set(trajectory.trainable_indices())
+                stats.masked_result_replies += len(trainable & result_replies(trajectory))
+            cuts = sample_pieces(trajectory, config)
+            if not cuts:
                 stats.skipped_no_trainable += 1
                 stats.skip("no_trainable_turn", trajectory.id)
-            planned.extend((trajectory.id, pieces, turns, fmt) for pieces, turns, fmt in cut)
-        encoded = encode_pieces(tokenizer, [pieces for _, pieces, _, _ in planned])
-        for (record_id, _pieces, turns, fmt), (input_ids, labels) in zip(planned, encoded, strict=True):
+            planned.extend((trajectory.id, cut) for cut in cuts)
+        encoded = encode_pieces(tokenizer, [cut.pieces for _, cut in planned])
+        for (record_id, cut), (input_ids, labels) in zip(planned, encoded, strict=True):
+            turns = cut.turns
             if config.max_length is not None and len(input_ids) > config.max_length:
                 where = f"record {record_id!r} turn(s) {turns}"
                 if config.overlong_policy == "error":
@@ -312,7 +362,7 @@ def iter_samples(
             stats.samples += 1
             stats.tokens += len(input_ids)
             stats.label_tokens += sum(1 for label in labels if label != IGNORE_INDEX)
-            yield Sample(input_ids, labels, record_id, turns, fmt)
+            yield Sample(input_ids, labels, record_id, turns, cut.tool_format, cut.source_turns)
 
 
 def tokenize_trajectories(

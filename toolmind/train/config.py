@@ -15,6 +15,7 @@ from toolmind.data.tokenize import (
     MASK_MODES,
     OVERLONG_POLICIES,
     REASONING_MODES,
+    RESULT_REPLIES,
     TOOL_FORMATS,
 )
 from toolmind.train.dataset import SAMPLE_ORDERS
@@ -87,6 +88,16 @@ class ScriptArguments:
             "data as synthesized) or 'drop' (removed before rendering: the model learns to answer or call "
             "at once; the evaluation prompt is unchanged). A 135M model gains from 'drop' (docs/train.md).",
             "choices": list(REASONING_MODES),
+        },
+    )
+    result_replies: str = field(
+        default="train",
+        metadata={
+            "help": "The assistant turns that answer from a tool result (no call, right after a tool turn): "
+            "'train' (labelled like every trainable turn, the ToolMind setting) or 'mask' (kept in context, "
+            "unlabelled: the loss goes to calling, asking and declining; a multi_turn sample then ends at "
+            "its last call or reply to the user). The sample order is unchanged (docs/train.md).",
+            "choices": list(RESULT_REPLIES),
         },
     )
     overlong_policy: str = field(
@@ -179,6 +190,7 @@ class ScriptArguments:
             ("bare_types", self.bare_types, BARE_TYPES),
             ("overlong_policy", self.overlong_policy, OVERLONG_POLICIES),
             ("reasoning", self.reasoning, REASONING_MODES),
+            ("result_replies", self.result_replies, RESULT_REPLIES),
             ("sample_order", self.sample_order, SAMPLE_ORDERS),
         ):
             if value not in allowed:

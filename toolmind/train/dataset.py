@@ -241,8 +241,9 @@ def build_sft_dataset(
             yield trajectory
 
     for sample in iter_samples(trajectories(), tokenizer, config, report.stats):
-        # The labelled turns tell apart the per_turn samples of one conversation.
-        identity = f"{sample.trajectory_id}#{','.join(map(str, sample.turns))}"
+        # The turns tell apart the per_turn samples of one conversation; `source_turns`, not the labelled
+        # turns, so that unlabelling replies (`result_replies`) keeps the order of what is left.
+        identity = f"{sample.trajectory_id}#{','.join(map(str, sample.source_turns))}"
         no_call, calls = kinds.get(sample.trajectory_id, (set(), set()))
         turns = set(sample.turns)
         stratum = (len(no_call & turns), min(len(calls & turns), 4))

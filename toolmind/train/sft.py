@@ -106,6 +106,7 @@ def _tokenize_config(script_args: ScriptArguments, training_args: Any) -> Any:
         max_length=training_args.max_length,
         overlong_policy=script_args.overlong_policy,
         reasoning=script_args.reasoning,
+        result_replies=script_args.result_replies,
     )
 
 
