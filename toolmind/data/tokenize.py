@@ -262,7 +262,7 @@ class Cut:
 
 
 def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[Cut]:
-    """Cut one trajectory into samples; no tokenizer."""
+    """Cut one trajectory into samples (one per trainable turn, or one for all of them); no tokenizer."""
     source = trajectory.trainable_indices()
     masked = result_replies(trajectory) if config.result_replies == "mask" else set()
     trainable = [turn for turn in source if turn not in masked]
@@ -351,18 +351,17 @@ def iter_samples(
             planned.extend((trajectory.id, cut) for cut in cuts)
         encoded = encode_pieces(tokenizer, [cut.pieces for _, cut in planned])
         for (record_id, cut), (input_ids, labels) in zip(planned, encoded, strict=True):
-            turns = cut.turns
             if config.max_length is not None and len(input_ids) > config.max_length:
-                where = f"record {record_id!r} turn(s) {turns}"
+                where = f"record {record_id!r} turn(s) {cut.turns}"
                 if config.overlong_policy == "error":
                     raise ValueError(f"{where}: {len(input_ids)} tokens > max_length {config.max_length}")
                 stats.skipped_overlong += 1
-                stats.skip("over_max_length", f"{record_id}@{turns[-1]}")
+                stats.skip("over_max_length", f"{record_id}@{cut.turns[-1]}")
                 continue
             stats.samples += 1
             stats.tokens += len(input_ids)
             stats.label_tokens += sum(1 for label in labels if label != IGNORE_INDEX)
-            yield Sample(input_ids, labels, record_id, turns, cut.tool_format, cut.source_turns)
+            yield Sample(input_ids, labels, record_id, cut.turns, cut.tool_format, cut.source_turns)
 
 
 def tokenize_trajectories(
