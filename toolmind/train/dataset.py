@@ -11,11 +11,12 @@ Accepted paths (several are concatenated, in order):
 
 `split` picks `train.jsonl` / the `train` split for training and `validation` for evaluation.
 
-`order="id_hash"` sorts the samples by a seeded hash of what they are (trajectory id and labelled turns;
-file and row for pre-tokenized rows) instead of leaving the order to the trainer's shuffle. Two samples
-then come in the same relative order in every dataset that holds both: an ablation row that drops a few
-trajectories trains on the same conversations in the same order as the row that keeps them, so a
-fixed step budget compares filters, not shuffles.
+`order="id_hash"` sorts the samples by a seeded hash of what they are (trajectory id and the trainable
+turns the sample was cut for, labelled or masked by `result_replies`; file and row for pre-tokenized
+rows) instead of leaving the order to the trainer's shuffle. Two samples then come in the same
+relative order in every dataset that holds both: an ablation row that drops a few trajectories trains
+on the same conversations in the same order as the row that keeps them, so a fixed step budget
+compares filters, not shuffles.
 
 `order="balanced"` is `id_hash` within strata, the strata interleaved so that every prefix of the order
 holds each in its share of the whole. A sample's stratum is its pair of labelled turn counts: assistant
