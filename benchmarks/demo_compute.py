@@ -13,12 +13,13 @@ trains and generates only; copy `--out` back and score there:
     python benchmarks/demo_compute.py --device cuda --runs demo,x9 --phase generate   # on the GPU machine
     python benchmarks/demo_compute.py --runs demo,x9 --phase score                    # here, no model needed
 
-Budgets (`--runs`): `demo` is the recipe as it is (150 steps, the top 20 layers); `x3` one epoch of all 30
-layers (one step per training conversation, batch 1: 451 steps on the demo's 451, ~3x the demo's
-compute); `x9` three epochs of all layers (1353 steps there, ~9x). The steps follow the data's size, so
-the budgets keep their meaning on other data. On the 2-core CPU `demo` takes ~10 min of training and
-`x9` ~90 min, so run the larger ones on a GPU (`--device cuda`: bf16 autocast with fp32 master weights,
-as on the CPU).
+Budgets (`--runs`): `demo` is the recipe as it is (150 steps of all 30 layers, the replies to tool results
+unlabelled; until 2026-12-06 the top 20 layers, replies labelled); `x3` one epoch (one step per training
+conversation, batch 1: 451 steps on the demo's 451, ~3x the demo's compute); `x9` three epochs (1353
+steps there, ~9x). `x3` and `x9` train every layer and otherwise keep the recipe. The steps follow the
+data's size, so the budgets keep their meaning on other data. On the 2-core CPU `demo` takes ~12 min of
+training and `x9` ~90 min, so run the larger ones on a GPU (`--device cuda`: bf16 autocast with fp32
+master weights, as on the CPU).
 """
 
 from __future__ import annotations

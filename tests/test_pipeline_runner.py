@@ -348,4 +348,5 @@ def test_train_args_override_the_recipe_including_false() -> None:
     argv = next(s["argv"] for s in plan(cfg) if s["stage"] == "train")
     script_args, training_args, _ = parse_args(argv[argv.index("toolmind.train.sft") + 1 :])
     assert training_args.bf16 is False and training_args.seed == 0
-    assert script_args.train_top_layers == 20  # the rest of the recipe stays
+    # the rest of the recipe stays
+    assert script_args.train_top_layers == 30 and script_args.result_replies == "mask"
