@@ -427,6 +427,28 @@ def _large_amount(name: str, schema: dict[str, Any], rng: random.Random, vocab: 
     return value if not isinstance(maximum, int | float) or value <= maximum else None
 
 
+# Numbers as people say them: BFCL's questions ask for "5 years", "50 kilometers", "a radius of 4", "10
+# seconds", rarely "253.97". Drawn at `situations.round_number_share`. Besides the look of the request, they
+# teach where a number ends: with uniform draws nearly every zero in the data's numbers sat in a run of a
+# large amount (2500000), and the trained model wrote "years": 50000000000 for BFCL's "5 years" (13, 26 and
+# 49 of 600 simple_python + multiple answers over three data draws, recipes/README.md, expML).
+_ROUND = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 45, 50, 60, 75, 80, 90, 100, 120, 150, 200)
+_ROUND += (250, 300, 400, 500, 750, 1000, 1500, 2000, 2500, 5000, 10000)
+_ROUND_RATES = (0.01, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12, 0.15)
+
+
+def _round(lo: float, hi: float, rng: random.Random, vocab: Vocabulary, *, whole: bool) -> float | None:
+    """A round value in [lo, hi] at `vocab.round_share` ("50", "2.5" for a number), or None: not drawn
+    (no draw at share 0, so old recipes draw as before), or no round value in the range (years)."""
+    if not vocab.round_share or rng.random() >= vocab.round_share:
+        return None
+    fits = [v for v in _ROUND if lo <= v <= hi]
+    if not whole and (not fits or rng.random() < 0.3):  # "9.8", "2.5": one decimal, no run of digits
+        value = round(rng.uniform(lo, hi), 1)
+        return value if value != int(value) and lo <= value <= hi else None
+    return rng.choice(fits) if fits else None
+
+
 def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> int:
     if (large := _large_amount(name, schema, rng, vocab)) is not None:
         return large
@@ -478,6 +500,8 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocab
         hi = int(schema["maximum"])
     if hi < lo:
         hi = lo
+    if (said := _round(lo, hi, rng, vocab, whole=True)) is not None:
+        return int(said)
     return rng.randint(lo, hi)
 
 
@@ -542,6 +566,8 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     elif _has(ws, "lon", "lng", "longitude"):
         lo, hi = -170.0, 170.0
     elif is_decimal_rate(name, schema):  # "0.042 for 4.2%": said as a percentage
+        if vocab.round_share and rng.random() < vocab.round_share:
+            return rng.choice(_ROUND_RATES)  # "5%"
         return round(rng.uniform(0.01, 0.15), 3)
     elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
         lo, hi = 0.5, 9.5
@@ -557,6 +583,9 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         digits = rng.choice((1, 2, 3))
     if hi < lo:
         hi = lo
+    if (said := _round(lo, hi, rng, vocab, whole=False)) is not None:
+        # A whole number stays an int, as BFCL's answers write 50 for a float parameter.
+        return int(said) if said == int(said) else said
     value = round(rng.uniform(lo, hi), digits)
     # A whole number would be rendered "12" and re-read as an integer; keep it visibly fractional.
     return value + 0.5 if value == int(value) else value
