@@ -432,8 +432,8 @@ def _large_amount(name: str, schema: dict[str, Any], rng: random.Random, vocab: 
 # teach where a number ends: with uniform draws nearly every zero in the data's numbers sat in a run of a
 # large amount (2500000), and the trained model wrote "years": 50000000000 for BFCL's "5 years" (13, 26 and
 # 49 of 600 simple_python + multiple answers over three data draws, recipes/README.md, expML).
-_ROUND = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 45, 50, 60, 75, 80, 90, 100, 120, 150, 200)
-_ROUND += (250, 300, 400, 500, 750, 1000, 1500, 2000, 2500, 5000, 10000)
+_ROUND: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 45, 50, 60, 75, 80, 90, 100)
+_ROUND += (120, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 2500, 5000, 10000)
 _ROUND_RATES = (0.01, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12, 0.15)
 
 
