@@ -437,16 +437,23 @@ _ROUND += (120, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 2500, 5000,
 _ROUND_RATES = (0.01, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12, 0.15)
 
 
-def _round(lo: float, hi: float, rng: random.Random, vocab: Vocabulary, *, whole: bool) -> float | None:
-    """A round value in [lo, hi] at `vocab.round_share` ("50", "2.5" for a number), or None: not drawn
-    (no draw at share 0, so old recipes draw as before), or no round value in the range (years)."""
-    if not vocab.round_share or rng.random() >= vocab.round_share:
-        return None
-    fits = [v for v in _ROUND if lo <= v <= hi]
-    if not whole and (not fits or rng.random() < 0.3):  # "9.8", "2.5": one decimal, no run of digits
-        value = round(rng.uniform(lo, hi), 1)
-        return value if value != int(value) and lo <= value <= hi else None
-    return rng.choice(fits) if fits else None
+def _rounded(
+    name: str, value: float, lo: float, hi: float, vocab: Vocabulary, *, rates: bool = False
+) -> float:
+    """`value` moved to the nearest round value in [lo, hi] at `vocab.round_share` ("50" for 47, "0.05" for
+    a rate of 0.047, "2.5" for a number of 2.46), else `value` itself. The choice comes from a generator of
+    its own, seeded by the name and value, so that every other draw stays where it was: at any share the
+    conversations are those of share 0 with other numbers, a paired comparison."""
+    if not vocab.round_share:
+        return value
+    own = random.Random(f"round|{name}|{value!r}")
+    if own.random() >= vocab.round_share:
+        return value
+    fits = [v for v in (_ROUND_RATES if rates else _ROUND) if lo <= v <= hi]
+    if not rates and (not fits or own.random() < 0.3) and isinstance(value, float):
+        one = round(value, 1)  # "9.8", "2.5": one decimal, no run of digits
+        return one if lo <= one <= hi else value
+    return min(fits, key=lambda v: abs(v - value)) if fits else value
 
 
 def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> int:
@@ -500,9 +507,7 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocab
         hi = int(schema["maximum"])
     if hi < lo:
         hi = lo
-    if (said := _round(lo, hi, rng, vocab, whole=True)) is not None:
-        return int(said)
-    return rng.randint(lo, hi)
+    return int(_rounded(name, rng.randint(lo, hi), lo, hi, vocab))
 
 
 _RATE_WORDS = frozenset(["rate", "return", "yield"])
@@ -566,9 +571,7 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     elif _has(ws, "lon", "lng", "longitude"):
         lo, hi = -170.0, 170.0
     elif is_decimal_rate(name, schema):  # "0.042 for 4.2%": said as a percentage
-        if vocab.round_share and rng.random() < vocab.round_share:
-            return rng.choice(_ROUND_RATES)  # "5%"
-        return round(rng.uniform(0.01, 0.15), 3)
+        return _rounded(name, round(rng.uniform(0.01, 0.15), 3), 0.01, 0.15, vocab, rates=True)  # "5%"
     elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
         lo, hi = 0.5, 9.5
     elif _has(ws, "weight", "height", "distance", "temperature", "temp"):
@@ -583,10 +586,11 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
         digits = rng.choice((1, 2, 3))
     if hi < lo:
         hi = lo
-    if (said := _round(lo, hi, rng, vocab, whole=False)) is not None:
+    value = round(rng.uniform(lo, hi), digits)
+    said = _rounded(name, value, lo, hi, vocab)
+    if said != value:
         # A whole number stays an int, as BFCL's answers write 50 for a float parameter.
         return int(said) if said == int(said) else said
-    value = round(rng.uniform(lo, hi), digits)
     # A whole number would be rendered "12" and re-read as an integer; keep it visibly fractional.
     return value + 0.5 if value == int(value) else value
 
