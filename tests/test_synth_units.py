@@ -1348,36 +1348,3 @@ def test_dates_are_said_as_people_write_them_and_the_call_keeps_the_iso_date() -
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) and date not in request, request
             assert absolute_dates(request) == {date}, request
     _assert_share_is_inert_at_zero_and_checked("natural_date_share", on=0.5, bad=2.0)
-
-
-def test_round_numbers_are_drawn_at_their_share_whole_ones_as_ints_and_keep_old_hashes() -> None:
-    import dataclasses
-
-    from toolmind.synth.vocab import BASIC
-
-    vocab = dataclasses.replace(BASIC, round_share=0.6)
-    years = [sample_value("years", {"type": "integer"}, random.Random(i), vocab=vocab) for i in range(400)]
-    round_years = [v for v in years if v in (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 45, 50)]
-    round_years += [v for v in years if v in (60, 75, 80, 90, 100)]
-    assert 240 < len(round_years) < 330  # 60% moved to the nearest round value, plus uniform draws on one
-    assert sum(v % 10 == 0 for v in years) > 80  # numbers that end in a zero and stop there
-    distances = [
-        sample_value("distance", {"type": "number"}, random.Random(i), vocab=vocab) for i in range(400)
-    ]
-    whole = [v for v in distances if isinstance(v, int)]
-    assert 120 < len(whole) < 260 and all(1 <= v <= 500 for v in whole)
-    one_decimal = [v for v in distances if isinstance(v, float) and round(v, 1) == v]
-    assert len(one_decimal) > 30  # "9.8", "2.5"
-    rate = {"type": "number", "description": "The annual interest rate."}
-    rates = [sample_value("interest_rate", rate, random.Random(i), vocab=vocab) for i in range(200)]
-    assert all(0 < v < 1 for v in rates) and sum(v in (0.05, 0.04, 0.1) for v in rates) > 10  # "5%"
-    # Every other draw stays where it was: the same values, numbers moved to round ones.
-    rng = random.Random(7)
-    rounded = [sample_value(name, schema, rng, vocab=vocab) for name, schema in VALUE_CASES]
-    assert [v for v in rounded if isinstance(v, str)] == [v for v in BASIC_BEFORE if isinstance(v, str)]
-    # A range without round values (years of a date) keeps its uniform draw.
-    assert all(
-        2018 <= sample_value("year", {"type": "integer"}, random.Random(i), vocab=vocab) <= 2026
-        for i in range(50)
-    )
-    _assert_share_is_inert_at_zero_and_checked("round_number_share", on=0.6, bad=1.2)

@@ -198,15 +198,6 @@ class SituationConfig:
             "'$1.2M'); the call carries the whole number (12000, 2500000, 1200000)."
         },
     )
-    round_number_share: float = field(
-        default=0.0,
-        metadata={
-            "help": "Share of numbers drawn round, as people say them ('5 years', '50 km', 'a rate of 5%', "
-            "'9.8'), not uniform ('253.97'); a whole number is called as an integer. They also teach where a "
-            "number ends: without them nearly every zero in the data sat in a large amount's run of zeros, "
-            "and the model wrote 50000000000 for '5 years'."
-        },
-    )
     single_item_share: float = field(
         default=0.0,
         metadata={
@@ -259,7 +250,6 @@ _ADDED_LATER: dict[str, object] = {
     "of_question_share": 0.0,
     "quantity_unit_share": 0.0,
     "natural_date_share": 0.0,
-    "round_number_share": 0.0,
 }
 
 
@@ -501,7 +491,6 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "of_question_share",
         "quantity_unit_share",
         "natural_date_share",
-        "round_number_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

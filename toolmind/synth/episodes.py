@@ -148,7 +148,6 @@ class EpisodeBuilder:
             vocabulary(cfg.situations.value_vocabulary),
             region_share=cfg.situations.place_region_share,
             amount_share=cfg.situations.large_amount_share,
-            round_share=cfg.situations.round_number_share,
             single_item_share=cfg.situations.single_item_share,
             described=cfg.situations.described_values,
         )

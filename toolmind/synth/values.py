@@ -427,35 +427,6 @@ def _large_amount(name: str, schema: dict[str, Any], rng: random.Random, vocab: 
     return value if not isinstance(maximum, int | float) or value <= maximum else None
 
 
-# Numbers as people say them: BFCL's questions ask for "5 years", "50 kilometers", "a radius of 4", "10
-# seconds", rarely "253.97". Drawn at `situations.round_number_share`. Besides the look of the request, they
-# teach where a number ends: with uniform draws nearly every zero in the data's numbers sat in a run of a
-# large amount (2500000), and the trained model wrote "years": 50000000000 for BFCL's "5 years" (13, 26 and
-# 49 of 600 simple_python + multiple answers over three data draws, recipes/README.md, expML).
-_ROUND: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24, 25, 30, 40, 45, 50, 60, 75, 80, 90, 100)
-_ROUND += (120, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2000, 2500, 5000, 10000)
-_ROUND_RATES = (0.01, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05, 0.06, 0.07, 0.08, 0.1, 0.12, 0.15)
-
-
-def _rounded(
-    name: str, value: float, lo: float, hi: float, vocab: Vocabulary, *, rates: bool = False
-) -> float:
-    """`value` moved to the nearest round value in [lo, hi] at `vocab.round_share` ("50" for 47, "0.05" for
-    a rate of 0.047, "2.5" for a number of 2.46), else `value` itself. The choice comes from a generator of
-    its own, seeded by the name and value, so that every other draw stays where it was: at any share the
-    conversations are those of share 0 with other numbers, a paired comparison."""
-    if not vocab.round_share:
-        return value
-    own = random.Random(f"round|{name}|{value!r}")
-    if own.random() >= vocab.round_share:
-        return value
-    fits = [v for v in (_ROUND_RATES if rates else _ROUND) if lo <= v <= hi]
-    if not rates and (not fits or own.random() < 0.3) and isinstance(value, float):
-        one = round(value, 1)  # "9.8", "2.5": one decimal, no run of digits
-        return one if lo <= one <= hi else value
-    return min(fits, key=lambda v: abs(v - value)) if fits else value
-
-
 def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabulary = BASIC) -> int:
     if (large := _large_amount(name, schema, rng, vocab)) is not None:
         return large
@@ -507,7 +478,7 @@ def _integer(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocab
         hi = int(schema["maximum"])
     if hi < lo:
         hi = lo
-    return int(_rounded(name, rng.randint(lo, hi), lo, hi, vocab))
+    return rng.randint(lo, hi)
 
 
 _RATE_WORDS = frozenset(["rate", "return", "yield"])
@@ -571,7 +542,7 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     elif _has(ws, "lon", "lng", "longitude"):
         lo, hi = -170.0, 170.0
     elif is_decimal_rate(name, schema):  # "0.042 for 4.2%": said as a percentage
-        return _rounded(name, round(rng.uniform(0.01, 0.15), 3), 0.01, 0.15, vocab, rates=True)  # "5%"
+        return round(rng.uniform(0.01, 0.15), 3)
     elif _has(ws, "rate", "ratio", "percent", "percentage", "probability", "score", "rating"):
         lo, hi = 0.5, 9.5
     elif _has(ws, "weight", "height", "distance", "temperature", "temp"):
@@ -587,10 +558,6 @@ def _number(name: str, schema: dict[str, Any], rng: random.Random, vocab: Vocabu
     if hi < lo:
         hi = lo
     value = round(rng.uniform(lo, hi), digits)
-    said = _rounded(name, value, lo, hi, vocab)
-    if said != value:
-        # A whole number stays an int, as BFCL's answers write 50 for a float parameter.
-        return int(said) if said == int(said) else said
     # A whole number would be rendered "12" and re-read as an integer; keep it visibly fractional.
     return value + 0.5 if value == int(value) else value
 

@@ -324,8 +324,6 @@ class Vocabulary:
     region_share: float = 0.0
     # Share of money and count values drawn in thousands to billions (`situations.large_amount_share`).
     amount_share: float = 0.0
-    # Share of numbers drawn round ("5", "50", "2.5", "5%") (`situations.round_number_share`).
-    round_share: float = 0.0
     # Share of (top-level) lists drawn with one item (`situations.single_item_share`).
     single_item_share: float = 0.0
     # Text values of named kinds from KINDS and coded values shaped like the description's example
