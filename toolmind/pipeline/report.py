@@ -8,6 +8,7 @@ from typing import Any
 
 from toolmind.eval.bfcl.report import failures_line, wilson_interval
 from toolmind.pipeline.runner import Stage, stage_record
+from toolmind.train.environment import describe
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -73,6 +74,22 @@ def _manifest_summary(out: Path) -> str:
     return ", ".join(parts)
 
 
+def training_machine(stages: list[Stage]) -> list[str]:
+    """The report's lines on the machine that trained the model (from the train stage's manifest), or none
+    when no model was trained here or its manifest predates the record."""
+    train = next((stage.out for stage in stages if stage.name == "train"), None)
+    env = _read_json(train / "toolmind_train.json").get("environment") if train is not None else None
+    if not isinstance(env, dict):
+        return []
+    return [
+        "",
+        "## Training machine",
+        "",
+        f"{describe(env)}. The same recipe, data and seeds train a different model where the bf16 kernels "
+        "differ (CPUs with and without AMX): compare scores trained on the same kind of machine.",
+    ]
+
+
 def write_report(run_dir: Path, name: str, stages: list[Stage], settings: dict[str, Any]) -> Path:
     lines = [f"# toolmind run: {name}", ""]
     lines += ["## Stages", "", "| stage | what | seconds | summary |", "|---|---|---|---|"]
@@ -80,6 +97,7 @@ def write_report(run_dir: Path, name: str, stages: list[Stage], settings: dict[s
         rec = stage_record(stage.out)
         secs = f"{rec['seconds']:.0f}" if rec else "not run"
         lines.append(f"| {stage.name} | {stage.description} | {secs} | {_manifest_summary(stage.out)} |")
+    lines += training_machine(stages)
     bfcl = {
         label: _read_json(run_dir / "eval" / f"bfcl-{label}" / "report.json")
         for label in ("base", "tuned")

@@ -146,6 +146,7 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
     from trl import SFTTrainer, get_peft_config
 
     from toolmind.train.dataset import build_sft_dataset
+    from toolmind.train.environment import training_environment
     from toolmind.train.trainer import LabelledHeadSFTTrainer
 
     if not script_args.dataset_path:
@@ -238,6 +239,11 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
             "pretokenized_rows": report.pretokenized_rows,
         },
         "metrics": result.metrics,
+        "environment": training_environment(
+            use_cpu=training_args.use_cpu,
+            bf16=training_args.bf16,
+            processes=trainer.accelerator.num_processes,
+        ),
         "script_args": script_args.summary(),
         "log_history": trainer.state.log_history,
     }
