@@ -75,7 +75,8 @@ def test_sft_trains_checkpoints_resumes_and_generates(
     assert manifest["data"]["label_tokens"] > 0 and manifest["script_args"]["mask_mode"] == "per_turn"
     # The machine that trained it: the same recipe trains another model where the bf16 kernels differ.
     assert (
-        manifest["environment"]["device"] == "cpu" and manifest["environment"]["torch"] == torch.__version__
+        manifest["environment"]["device"] == "cpu"
+        and manifest["environment"]["packages"]["torch"] == torch.__version__
     )
 
     # The saved model reloads and generates through the local backend, stopping at <|im_end|>.

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from toolmind.environment import describe, describe_machine
 from toolmind.eval.bfcl.report import failures_line, wilson_interval
 from toolmind.pipeline.runner import Stage, stage_record
-from toolmind.train.environment import describe
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -74,20 +74,28 @@ def _manifest_summary(out: Path) -> str:
     return ", ".join(parts)
 
 
-def training_machine(stages: list[Stage]) -> list[str]:
-    """The report's lines on the machine that trained the model (from the train stage's manifest), or none
-    when no model was trained here or its manifest predates the record."""
+def machine_lines(stages: list[Stage]) -> list[str]:
+    """The report's section on the machines and software the stages ran on (their `.stage.json`
+    records) and on the training run (`toolmind_train.json`); none when no stage has a record."""
+    groups: dict[str, list[str]] = {}
+    for stage in stages:
+        record = stage_record(stage.out).get("machine")
+        if isinstance(record, dict):
+            groups.setdefault(describe_machine(record), []).append(stage.name)
     train = next((stage.out for stage in stages if stage.name == "train"), None)
     env = _read_json(train / "toolmind_train.json").get("environment") if train is not None else None
-    if not isinstance(env, dict):
+    if not groups and not isinstance(env, dict):
         return []
-    return [
+    lines = ["", "## Machine and software", ""]
+    lines += [f"- {', '.join(names)}: {where}" for where, names in groups.items()]
+    if isinstance(env, dict):
+        lines.append(f"- training: {describe(env)}")
+    lines += [
         "",
-        "## Training machine",
-        "",
-        f"{describe(env)}. The same recipe, data and seeds train a different model where the bf16 kernels "
-        "differ (CPUs with and without AMX): compare scores trained on the same kind of machine.",
+        "The same commit and config gave other data and another model on another machine (CPU, package "
+        "versions): compare scores from the same machine and software.",
     ]
+    return lines
 
 
 def write_report(run_dir: Path, name: str, stages: list[Stage], settings: dict[str, Any]) -> Path:
@@ -97,7 +105,7 @@ def write_report(run_dir: Path, name: str, stages: list[Stage], settings: dict[s
         rec = stage_record(stage.out)
         secs = f"{rec['seconds']:.0f}" if rec else "not run"
         lines.append(f"| {stage.name} | {stage.description} | {secs} | {_manifest_summary(stage.out)} |")
-    lines += training_machine(stages)
+    lines += machine_lines(stages)
     bfcl = {
         label: _read_json(run_dir / "eval" / f"bfcl-{label}" / "report.json")
         for label in ("base", "tuned")

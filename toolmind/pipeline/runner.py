@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolmind.environment import machine
+
 logger = logging.getLogger(__name__)
 
 STAGE_FILE = ".stage.json"
@@ -205,6 +207,8 @@ def run_stage(stage: Stage, *, logs_dir: Path, force: bool = False) -> dict[str,
         "seconds": round(seconds, 2),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "resumed": partial,
+        # The same config gave other data and models on another machine: keep what this one was.
+        "machine": machine(),
     }
     (stage.out / STAGE_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
     logger.info("stage %-12s done in %.1f s", stage.name, seconds)

@@ -145,8 +145,8 @@ def main(script_args: ScriptArguments, training_args: Any, model_args: Any) -> d
     from transformers import set_seed
     from trl import SFTTrainer, get_peft_config
 
+    from toolmind.environment import training_environment
     from toolmind.train.dataset import build_sft_dataset
-    from toolmind.train.environment import training_environment
     from toolmind.train.trainer import LabelledHeadSFTTrainer
 
     if not script_args.dataset_path:
