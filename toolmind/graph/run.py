@@ -13,12 +13,12 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from toolmind.environment import package_versions
 from toolmind.graph.build import BuildProgress, build_graph, load_graph, save_graph
 from toolmind.graph.config import ChainConfig, GraphConfig, config_from_dict, to_dict
 from toolmind.graph.sample import chain_stats, sample_chains
@@ -57,13 +57,8 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 
 
 def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("toolmind", "numpy", "networkx", *extra):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+    found = package_versions(("toolmind", "numpy", "networkx", *extra))
+    return {"python": platform.python_version(), **{k: v or "not installed" for k, v in found.items()}}
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

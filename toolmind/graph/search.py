@@ -34,7 +34,9 @@ def select(sim: np.ndarray, rows: np.ndarray, cols: np.ndarray, threshold: float
     r_l, c_l, s_l = rows[light[r]], cols[c], sim[light[r], c]
     heavy = np.flatnonzero(crowded)
     sub = sim[heavy]
-    idx = np.argpartition(-sub, keep - 1, axis=1)[:, :keep]
+    # A stable sort, not argpartition: among equal similarities (identical texts tie exactly) it keeps the
+    # lower column, whatever numpy build or CPU; argpartition's pick among ties is the implementation's.
+    idx = np.argsort(-sub, axis=1, kind="stable")[:, :keep]
     vals = np.take_along_axis(sub, idx, axis=1)
     ok = vals >= threshold
     r_h = np.repeat(rows[heavy], keep).reshape(len(heavy), keep)[ok]
