@@ -8,9 +8,11 @@ Why: scores of the same commit and config moved between machines. The demo's rec
 trained to irrelevance 185/240 and simple_python + multiple 262/600 on an AMD EPYC (AVX512-BF16) and
 134/240 and 250/600 on an Intel Xeon with AMX, and the data differed too (489 trajectories kept of 500
 there, 475 here, from the same data code; on one machine the data stages are byte-identical run to run).
-bf16 autocast runs on oneDNN kernels that differ between CPUs with and without AMX, and unpinned
-packages (numpy, networkx, torch) can differ between installs. A score is comparable only with one from
-the same machine and software, so both are kept with it (recipes/README.md).
+bf16 autocast runs on oneDNN kernels that differ between CPUs with and without AMX; fp32 MiniLM
+embeddings differ by ~1e-7, enough to rewire the function graph (now embedded in float64,
+toolmind.graph.embed); and unpinned packages (numpy, networkx, torch) can differ between installs. A
+score is comparable only with one from the same machine and software, so both are kept with it
+(recipes/README.md).
 """
 
 from __future__ import annotations
