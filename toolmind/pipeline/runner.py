@@ -2,9 +2,9 @@
 
 Every stage is one `toolmind ...` (or `accelerate launch ...`) command writing into its own directory of
 the run. A stage is *finished* when its directory holds `.stage.json` whose key matches the key computed
-now; the key hashes the command line and the content of every input (upstream outputs and referenced
-config files). So a rerun skips unchanged stages in seconds, a changed config or input reruns exactly
-the stages downstream of the change, and a stage killed mid-way (no `.stage.json`) is started again with
+now; the key hashes the command line, the content of every input (upstream outputs and referenced
+config files) and the toolmind code the command runs (`sources.py`). So a rerun skips unchanged stages
+in seconds, a changed config, input or code reruns exactly the stages downstream of the change, and a stage killed mid-way (no `.stage.json`) is started again with
 its command's own resume behaviour (synthesis `--resume`, training from its last checkpoint, BFCL
 generating only the missing entries).
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from toolmind.environment import machine
+from toolmind.pipeline.sources import stage_code
 
 logger = logging.getLogger(__name__)
 
@@ -96,16 +97,22 @@ def input_hashes(stage: Stage) -> dict[str, str]:
 
 
 def stage_key(stage: Stage, hashes: dict[str, str] | None = None) -> str:
-    """Hash of the command, the inputs' contents (`hashes`, computed when not given) and extra config."""
+    """Hash of the command, the inputs' contents (`hashes`, computed when not given), extra config and
+    the toolmind code the command runs."""
     # The interpreter is keyed by name, not path: `.venv/bin/python` and `.venv/bin/python3.11` (what
     # the `toolmind` script runs under) are one interpreter, and spelling it differently must not
     # rerun a finished stage.
     argv = [PYTHON if a == sys.executable else a for a in stage.argv]
-    return _key(argv, input_hashes(stage) if hashes is None else hashes, stage.extra_key)
+    return _key(
+        argv, input_hashes(stage) if hashes is None else hashes, stage.extra_key, stage_code(stage.argv)
+    )
 
 
-def _key(argv: Sequence[str], hashes: dict[str, str], extra: Any) -> str:
-    payload = {"argv": list(argv), "inputs": hashes, "extra": extra}
+def _key(argv: Sequence[str], hashes: dict[str, str], extra: Any, code: str | None) -> str:
+    payload: dict[str, Any] = {"argv": list(argv), "inputs": hashes, "extra": extra}
+    # A command that runs no toolmind module (a test's script) keeps the key it had before code was keyed.
+    if code is not None:
+        payload["code"] = code
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -133,7 +140,7 @@ def _legacy_match(stage: Stage, record: dict[str, Any], hashes: dict[str, str]) 
     for was, now in zip(old, stage.argv, strict=True):
         if was != now and not (now == sys.executable and os.path.realpath(was) == os.path.realpath(now)):
             return False
-    return _key(old, hashes, stage.extra_key) == record.get("key")
+    return _key(old, hashes, stage.extra_key, stage_code(stage.argv)) == record.get("key")
 
 
 def stage_record(out: Path) -> dict[str, Any]:
@@ -142,6 +149,14 @@ def stage_record(out: Path) -> dict[str, Any]:
         return {}
     data: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
     return data
+
+
+def _recorded_code(marker: Path) -> str | None:
+    try:
+        code = json.loads(marker.read_text(encoding="utf-8")).get("code")
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None
 
 
 def _run_command(argv: Sequence[str], log_path: Path, env: dict[str, str]) -> int:
@@ -177,6 +192,7 @@ def run_stage(stage: Stage, *, logs_dir: Path, force: bool = False) -> dict[str,
     """Run one stage unless it is finished with the same key. Returns its `.stage.json` record."""
     hashes = input_hashes(stage)
     key = stage_key(stage, hashes)
+    code = stage_code(stage.argv)
     if not force and is_finished(stage, key, hashes):
         logger.info("stage %-12s up to date, skipped", stage.name)
         return stage_record(stage.out)
@@ -185,7 +201,9 @@ def run_stage(stage: Stage, *, logs_dir: Path, force: bool = False) -> dict[str,
     stale = stage.out / STAGE_FILE
     partial = stage.out.exists() and any(p.name != STAGE_FILE for p in stage.out.iterdir())
     if stale.exists():
-        # Finished before, but with another key: inputs or config changed, so start over.
+        # Finished before, but with another key: inputs, config or code changed, so start over.
+        if _recorded_code(stale) != code:
+            logger.info("stage %-12s toolmind's code for it changed since it ran", stage.name)
         shutil.rmtree(stage.out)
         partial = False
     argv = stage.argv + (stage.resume_argv if partial else [])
@@ -202,6 +220,7 @@ def run_stage(stage: Stage, *, logs_dir: Path, force: bool = False) -> dict[str,
     record = {
         "stage": stage.name,
         "key": key,
+        "code": code,
         "argv": argv,
         "inputs": [str(p) for p in stage.inputs],
         "seconds": round(seconds, 2),
