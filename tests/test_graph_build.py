@@ -164,6 +164,14 @@ def test_lexical_default_threshold_finds_true_links() -> None:
     _check_links(GraphConfig(embedder="lexical"))
 
 
+def test_lexical_embeddings_are_float64_unit_rows() -> None:
+    """float64 like MiniLM's: the IDF logarithms and the search's products run on kernels chosen per CPU."""
+    matrix = LexicalEmbedder().embed(["city name", "the name of the city", "temperature unit"])
+    assert matrix.dtype == np.float64
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-12)
+    assert matrix[0] @ matrix[1] > matrix[0] @ matrix[2]
+
+
 def test_minilm_default_threshold_finds_true_links(tmp_path: Path) -> None:
     _check_links(GraphConfig(embedder="minilm", cache_dir=str(tmp_path)))
 

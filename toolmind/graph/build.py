@@ -132,11 +132,11 @@ def candidate_pairs(
         if progress:
             progress("edges", done, total)
     if not outs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64)
     r, c, s = np.concatenate(outs), np.concatenate(ins), np.concatenate(sims)
     margin = cfg.resolved_margin()
     if margin < 1.0 and len(s):
-        best_out = np.full(n_out, -np.inf, dtype=s.dtype)  # float64 from MiniLM: no rounding here
+        best_out = np.full(n_out, -np.inf, dtype=s.dtype)  # float64 embeddings: no rounding here
         best_in = np.full(in_emb.shape[0], -np.inf, dtype=s.dtype)
         np.maximum.at(best_out, r, s)
         np.maximum.at(best_in, c, s)

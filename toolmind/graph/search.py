@@ -103,7 +103,7 @@ def spherical_kmeans(x: np.ndarray, k: int, iters: int = 10, seed: int = 0) -> n
         sums[empty] = sample[rng.choice(sample.shape[0], size=int(empty.sum()))]
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        centroids = (sums / norms).astype(np.float32)
+        centroids = sums / norms  # the embeddings' precision, as the exact search
     return centroids
 
 
@@ -149,7 +149,7 @@ def ivf_chunks(
             else []
         )
         if not parts:
-            yield empty, empty, np.zeros(0, np.float32), 1
+            yield empty, empty, np.zeros(0, np.float64), 1
             continue
         yield (
             np.concatenate([p[0] for p in parts]),
