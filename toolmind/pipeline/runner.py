@@ -4,9 +4,9 @@ Every stage is one `toolmind ...` (or `accelerate launch ...`) command writing i
 the run. A stage is *finished* when its directory holds `.stage.json` whose key matches the key computed
 now; the key hashes the command line, the content of every input (upstream outputs and referenced
 config files) and the toolmind code the command runs (`sources.py`). So a rerun skips unchanged stages
-in seconds, a changed config, input or code reruns exactly the stages downstream of the change, and a stage killed mid-way (no `.stage.json`) is started again with
-its command's own resume behaviour (synthesis `--resume`, training from its last checkpoint, BFCL
-generating only the missing entries).
+in seconds, a changed config, input or code reruns exactly the stages downstream of the change, and a
+stage killed mid-way (no `.stage.json`) is started again with its command's own resume behaviour
+(synthesis `--resume`, training from its last checkpoint, BFCL generating only the missing entries).
 """
 
 from __future__ import annotations
