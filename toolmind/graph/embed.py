@@ -263,13 +263,16 @@ def embed_texts(
         hits, misses = cache.get(uniq)
         if progress and hits:
             progress(len(hits))
-    dim = next(iter(hits.values())).shape[0] if hits else 0
-    dtype = next(iter(hits.values())).dtype if hits else np.dtype(np.float64)
-    fresh = embedder.embed([uniq[i] for i in misses], progress) if misses else np.zeros((0, dim), dtype)
+    # With nothing to embed, the cached vectors give the width and the precision.
+    first = next(iter(hits.values()), np.zeros(0, np.float64))
+    fresh = (
+        embedder.embed([uniq[i] for i in misses], progress)
+        if misses
+        else np.zeros((0, first.size), first.dtype)
+    )
     if cache is not None and embedder.cacheable and misses:
         cache.put([uniq[i] for i in misses], fresh)
-    dim = fresh.shape[1] if misses else dim
-    matrix = np.zeros((len(uniq), dim), dtype=fresh.dtype if misses else dtype)
+    matrix = np.zeros((len(uniq), fresh.shape[1]), dtype=fresh.dtype)
     for i, vec in hits.items():
         matrix[i] = vec
     if misses:
