@@ -190,6 +190,9 @@ def test_operating_point_is_the_policy_decoded_from_scratch(
     # never calls) where the policy does not call; the calling model's nowhere.
     expected = (len(calls), 0) if kind == "random" else (len(calls), 8 - len(calls))
     assert (report["generated"]["call"], report["generated"]["no_call"]) == expected
+    forms = report["by_request_form"]  # every entry in one form or the other
+    assert sum(forms[f]["needing_a_call"] + forms[f]["irrelevant"] for f in ("question", "instruction")) == 8
+    assert "By request form" in (Path(cfg.out) / "report.md").read_text()
 
     gen = TransformersGenerator(model, max_new_tokens=6, batch_size=1)
     merged = Path(cfg.out) / "results" / f"{source.name}-threshold"
@@ -225,3 +228,32 @@ def test_a_changed_checkpoint_is_refused(tiny_qwen3_dir: Path, tmp_path: Path) -
         run_decisions(cfg)
     with pytest.raises(ValueError, match=r"results: 0 result folders of .* \(none\)"):
         result_folder(tmp_path, str(tiny_qwen3_dir))
+
+
+def test_request_form_reads_the_last_sentence() -> None:
+    from toolmind.eval.bfcl.request_form import request_form
+
+    assert request_form("What is the capital of France?") == "question"
+    assert request_form("How many sides does a hexagon have") == "question"  # no mark, still asked
+    assert request_form("I need to plan a trip. Which airline flies to Oslo?") == "question"
+    assert request_form("Calculate the area of a triangle with base 10 and height 5.") == "instruction"
+    assert request_form("'Get stock price of Apple for the last 5 days in NASDAQ.'") == "instruction"
+    assert request_form("Can you find me a vegan restaurant in Boston?") == "instruction"  # polite
+    assert request_form("What a day. Book a table for two at 7pm.") == "instruction"
+    assert request_form("") == "instruction"
+
+
+def test_form_figures_separate_the_form_from_the_judgement() -> None:
+    from toolmind.eval.bfcl.decisions import form_figures
+
+    # Scores set by the form alone: instructions high, questions low, whatever the entry needs.
+    by_form = [(1.0, True, "instruction"), (0.9, False, "instruction"), (-1.0, True, "question")]
+    by_form += [(-1.1, False, "question")]
+    f = form_figures(by_form)
+    assert f["form_auc"] == 1.0
+    assert f["question"] == {"needing_a_call": 1, "irrelevant": 1, "auc": 1.0}
+    # Scores set by the need alone: every form's AUC is 1 and the form moves nothing.
+    by_need = [(1.0, True, "instruction"), (1.0, True, "question"), (-1.0, False, "question")]
+    g = form_figures([*by_need, (-1.0, False, "instruction")])
+    assert g["form_auc"] == 0.5 and g["instruction"]["auc"] == 1.0
+    assert form_figures([(1.0, True, "question")])["instruction"]["auc"] is None

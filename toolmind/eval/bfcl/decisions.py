@@ -51,6 +51,7 @@ from toolmind.eval.bfcl.data import SINGLE_TURN_CATEGORIES, bfcl_version, load_q
 from toolmind.eval.bfcl.generators import TransformersGenerator
 from toolmind.eval.bfcl.prompt import format_prompt, parse_response, prepare_entry
 from toolmind.eval.bfcl.report import wilson_interval
+from toolmind.eval.bfcl.request_form import Form, request_form
 from toolmind.eval.bfcl.results import (
     append_results,
     checkpoint_fingerprint,
@@ -140,6 +141,22 @@ def auc(positive: list[float], negative: list[float]) -> float | None:
         below = bisect.bisect_left(neg, p)
         wins += below + 0.5 * (bisect.bisect_right(neg, p) - below)
     return wins / (len(positive) * len(neg))
+
+
+def form_figures(scored: list[tuple[float, bool, Form]]) -> dict[str, Any]:
+    """From (call score, needs a call, request form) per entry: the entries and the AUC (needing a call
+    over irrelevant) within each form, and `form_auc`, the AUC of instructions over questions among the
+    entries that need a call (0.5: the form does not move the call score). None where a side is empty."""
+    out: dict[str, Any] = {}
+    for form in ("question", "instruction"):
+        pos = [s for s, relevant, f in scored if relevant and f == form]
+        neg = [s for s, relevant, f in scored if not relevant and f == form]
+        out[form] = {"needing_a_call": len(pos), "irrelevant": len(neg), "auc": auc(pos, neg)}
+    out["form_auc"] = auc(
+        [s for s, relevant, f in scored if relevant and f == "instruction"],
+        [s for s, relevant, f in scored if relevant and f == "question"],
+    )
+    return out
 
 
 def auc_interval(value: float, positives: int, negatives: int, z: float = 1.96) -> tuple[float, float]:
@@ -548,6 +565,12 @@ def run_decisions(cfg: DecisionsConfig) -> dict[str, Any]:
         "auc": overall,
         "auc_ci95": overall_ci,
         "auc_by_category": {c: auc(v, neg) for c, v in by_cat.items() if c not in IRRELEVANT},
+        "by_request_form": form_figures(
+            [
+                (d.score, d.relevant, request_form(by_id[d.id]["question"][0][-1]["content"]))
+                for d in decisions
+            ]
+        ),
         "median_score": {c: _median(v) for c, v in by_cat.items()},
         "stored_calls": {c: sum(called(rows[i]) for i in ids) for c, ids in selection.items()},
         "greedy_call_prefix": {c: sum(d.greedy_call for d in decisions if d.category == c) for c in entries},
@@ -588,6 +611,22 @@ def _cell(s: dict[str, Any] | None) -> str:
     return f"{s['correct']}/{s['total']} = {s['accuracy']:.1%} [{lo:.1%}–{hi:.1%}]"
 
 
+def _form_line(figures: dict[str, Any] | None) -> str:
+    """The AUC within each request form and the form's own pull (reports made before it have none)."""
+    if figures is None:
+        return "By request form: not measured."
+    within = "; ".join(
+        f"{form}s {_fmt(figures[form]['auc'])} ({figures[form]['needing_a_call']} needing a call, "
+        f"{figures[form]['irrelevant']} irrelevant)"
+        for form in ("question", "instruction")
+    )
+    return (
+        f"By request form (toolmind/eval/bfcl/request_form.py): AUC within {within}. Instructions over "
+        f"questions among the entries needing a call: **{_fmt(figures['form_auc'])}** (0.5 = the form "
+        "does not move the call score)."
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The report as markdown: ranking, ROC points, and the stored and the policy's scores."""
     target = report["settings"]["irrelevance_target"]
@@ -601,6 +640,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"a call over irrelevance entries: **{_fmt(report['auc'])}** "
         f"[{_fmt(auc_lo)}–{_fmt(auc_hi)}] (0.5 = chance)"
         + "".join(f"; {c} {_fmt(v)}" for c, v in report["auc_by_category"].items()),
+        "",
+        _form_line(report.get("by_request_form")),
         "",
         "| category | entries | median call score | stored outputs that call | greedy along the call prefix |",
         "|---|---:|---:|---:|---:|",
