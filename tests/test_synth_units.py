@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -1348,3 +1349,59 @@ def test_dates_are_said_as_people_write_them_and_the_call_keeps_the_iso_date() -
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) and date not in request, request
             assert absolute_dates(request) == {date}, request
     _assert_share_is_inert_at_zero_and_checked("natural_date_share", on=0.5, bad=2.0)
+
+
+def test_instruction_share_says_no_tool_questions_as_instructions_and_keeps_every_other_draw() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth import offtopic
+    from toolmind.synth.config import SynthConfig, validate_config
+    from toolmind.synth.plan import Act, Line, build_plan
+
+    assert set(offtopic.FACT_INSTRUCTIONS) == {q for q, _ in offtopic.FACTS}
+
+    def plans(share: float | None) -> list[Any]:
+        cfg = SynthConfig()
+        cfg.situations.no_tool_share = 1.0
+        cfg.situations.direct_answer_share = 0.5
+        cfg.situations.topic_question_share = 1.0
+        if share is not None:
+            cfg.situations.instruction_share = share
+        out = []
+        for seed in range(30):
+            cfg.seed = seed
+            out.append(
+                build_plan(Chain(id="c", tools=["book_table"]), {BOOK.name: BOOK}, [BOOK, FORECAST], cfg)
+            )
+        return out
+
+    def asked(plan: Any) -> list[str]:
+        """The no-tool requests: the user lines answered without a call."""
+        items = plan.items
+        return [
+            a.text
+            for a, b in itertools.pairwise(items)
+            if isinstance(a, Line) and isinstance(b, Act) and b.kind in ("answer", "decline")
+        ]
+
+    before = plans(None)
+    assert [p.items for p in plans(0.0)] == [p.items for p in before]  # 0 draws nothing
+    after = plans(1.0)
+    questions, instructions = [q for p in before for q in asked(p)], [q for p in after for q in asked(p)]
+    assert len(questions) == len(instructions) > 10
+    assert all(q.endswith(".") and not q.endswith("?") for q in instructions)
+    assert sum(q.endswith("?") for q in questions) > len(questions) / 2
+    # Only those requests change: every call, answer and other line is the same, draw for draw.
+    for one, two in zip(before, after, strict=True):
+        strip = lambda p: [i for i in p.items if not (isinstance(i, Line) and i.text in asked(p))]  # noqa: E731
+        assert strip(one) == strip(two)
+    half = [q for p in plans(0.5) for q in asked(p)]
+    assert 0.2 < sum(q.endswith(".") for q in half) / len(half) < 0.8
+    cfg = SynthConfig()
+    plain = cfg.content_hash()
+    cfg.situations.instruction_share = 0.0
+    assert cfg.content_hash() == plain  # added later: old recipes keep their hash
+    cfg.situations.instruction_share = 0.5
+    assert cfg.content_hash() != plain
+    cfg.situations.instruction_share = -0.1
+    with pytest.raises(ValueError, match=r"situations\.instruction_share must be in \[0, 1\]"):
+        validate_config(cfg)

@@ -147,6 +147,18 @@ class SituationConfig:
             "one no tool fits, and a small model learns to decline questions."
         },
     )
+    instruction_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of the no-tool questions (facts, arithmetic, general questions about an offered "
+            "tool's subject) said as instructions instead ('Tell me the history of hotel reviews.', "
+            "'Calculate 12 times 7.'), as BFCL words a quarter of its irrelevance entries. Without them "
+            "nearly every request the data declines or answers without a call is a question and most calls "
+            "follow an instruction, and a small model learns the form: it declined BFCL's relevant questions "
+            "and called on its irrelevant instructions. A stable draw per chain and no-tool turn, so a "
+            "recipe's other draws stay."
+        },
+    )
     of_question_share: float = field(
         default=0.0,
         metadata={
@@ -250,6 +262,7 @@ _ADDED_LATER: dict[str, object] = {
     "of_question_share": 0.0,
     "quantity_unit_share": 0.0,
     "natural_date_share": 0.0,
+    "instruction_share": 0.0,
 }
 
 
@@ -491,6 +504,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "of_question_share",
         "quantity_unit_share",
         "natural_date_share",
+        "instruction_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

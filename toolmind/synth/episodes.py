@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from toolmind.schema import Chain, ToolSpec
-from toolmind.synth import offtopic
+from toolmind.synth import namespace, offtopic
 from toolmind.synth import phrases as ph
 from toolmind.synth.config import SynthConfig
 from toolmind.synth.script import DATE, Episode, PlannedCall
@@ -152,6 +152,7 @@ class EpisodeBuilder:
             described=cfg.situations.described_values,
         )
         self.n_calls = 0
+        self.n_no_tool = 0
         self.situations: list[str] = []
 
     def tag(self, tag: str) -> None:
@@ -274,9 +275,19 @@ class EpisodeBuilder:
             i += 1
         return eps
 
+    def _instruction(self) -> bool:
+        """Whether the next no-tool question is said as an instruction (`situations.instruction_share`): a
+        stable draw per chain and no-tool turn outside the builder's generator, so that a recipe's other
+        draws stay and runs with and without it pair turn for turn."""
+        self.n_no_tool += 1
+        return namespace.chosen(
+            self.cfg.seed, f"{self.chain.id}:{self.n_no_tool}", self.s.instruction_share, salt="instruction"
+        )
+
     def no_tool_episode(self, record: list[ToolSpec]) -> Episode:
+        instruction = self._instruction()
         if self.rng.random() < self.s.direct_answer_share:
-            q, a = offtopic.question(self.rng)
+            q, a = offtopic.question(self.rng, instruction)
             return Episode(
                 "no_tool",
                 [],
@@ -289,14 +300,14 @@ class EpisodeBuilder:
             if near:
                 tool, subject = self.rng.choice(near)
                 q, reasoning, content = offtopic.topic_question(
-                    subject, tool.name, ph.task_phrase(tool), self.rng
+                    subject, tool.name, ph.task_phrase(tool), self.rng, instruction
                 )
                 return Episode(
                     "no_tool", [], request=q, reply=(reasoning, content), no_tool_kind="topic_question"
                 )
         options = self.negatives([t.name for t in record])
         if not options:
-            q, a = offtopic.question(self.rng)
+            q, a = offtopic.question(self.rng, instruction)
             return Episode(
                 "no_tool",
                 [],

@@ -36,22 +36,48 @@ FACTS: list[tuple[str, str]] = [
     ("What does CPU stand for?", "CPU stands for central processing unit."),
 ]
 
+# The same facts asked as instructions (`situations.instruction_share`), as BFCL asks a quarter of its
+# irrelevance entries ("Calculate the prime factors of 100.", "Identify the type of blood cells ...").
+FACT_INSTRUCTIONS: dict[str, str] = {
+    "What is the capital of Australia?": "Tell me the capital of Australia.",
+    "Who wrote Pride and Prejudice?": "Name the author of Pride and Prejudice.",
+    "How many continents are there?": "Tell me how many continents there are.",
+    "What is the chemical symbol for gold?": "Give me the chemical symbol for gold.",
+    "How many days are in a leap year?": "Find the number of days in a leap year.",
+    "What is the boiling point of water at sea level in Celsius?": (
+        "Give me the boiling point of water at sea level in Celsius."
+    ),
+    "Which planet is closest to the sun?": "Name the planet closest to the sun.",
+    "What is the largest ocean on Earth?": "Identify the largest ocean on Earth.",
+    "How many minutes are in a day?": "Calculate the number of minutes in a day.",
+    "Who painted the Mona Lisa?": "Tell me who painted the Mona Lisa.",
+    "What gas do plants absorb from the air?": "Identify the gas plants absorb from the air.",
+    "How many strings does a standard violin have?": "Find the number of strings on a standard violin.",
+    "What is the freezing point of water in Fahrenheit?": "Give me the freezing point of water in Fahrenheit.",
+    "What language is spoken in Brazil?": "Name the official language of Brazil.",
+    "How many legs does a spider have?": "Tell me how many legs a spider has.",
+    "What is the square root of 144?": "Calculate the square root of 144.",
+    "Can you tell me a fun fact about octopuses?": "Give me a fun fact about octopuses.",
+    "What does CPU stand for?": "Explain what CPU stands for.",
+}
+
 _OPS = [("plus", lambda a, b: a + b), ("minus", lambda a, b: a - b), ("times", lambda a, b: a * b)]
 
 
-def question(rng: random.Random) -> tuple[str, str]:
-    """(question, answer): half arithmetic with a computed answer, half a fixed fact."""
+_SUMS = ("What is {}?", "Quick question: what's {}?", "Can you work out {}?")
+# One instruction per question form, so that either list costs the generator the same draw.
+_SUM_INSTRUCTIONS = ("Calculate {}.", "Work out {} for me.", "Compute {}.")
+
+
+def question(rng: random.Random, instruction: bool = False) -> tuple[str, str]:
+    """(question, answer): half arithmetic with a computed answer, half a fixed fact. `instruction`: the
+    same question said as an instruction ("Calculate 12 times 7."), drawing what the question draws."""
     if rng.random() < 0.5:
-        return rng.choice(FACTS)
+        q, answer = rng.choice(FACTS)
+        return (FACT_INSTRUCTIONS[q] if instruction else q), answer
     a, b = rng.randint(2, 99), rng.randint(2, 99)
     word, op = rng.choice(_OPS)
-    q = rng.choice(
-        [
-            f"What is {a} {word} {b}?",
-            f"Quick question: what's {a} {word} {b}?",
-            f"Can you work out {a} {word} {b}?",
-        ]
-    )
+    q = rng.choice(_SUM_INSTRUCTIONS if instruction else _SUMS).format(f"{a} {word} {b}")
     return q, f"{a} {word} {b} is {op(a, b)}."
 
 
@@ -182,6 +208,17 @@ _TOPIC_QUESTIONS = (
     "What are the main criticisms of {s}?",
     "Which country is best known for {s}?",
 )
+# The same, one for one, as instructions (`situations.instruction_share`).
+_TOPIC_INSTRUCTIONS = (
+    "Tell me the history of {s}.",
+    "Find out who first came up with {s}.",
+    "Explain why people care so much about {s}.",
+    "Give me an interesting fact about {s}.",
+    "Describe how {s} became so widespread.",
+    "Summarize the idea behind {s} in simple terms.",
+    "List the main criticisms of {s}.",
+    "Name the country best known for {s}.",
+)
 
 
 def subject(tool_name: str) -> str | None:
@@ -193,11 +230,14 @@ def subject(tool_name: str) -> str | None:
     return " ".join(ws) if ws else None
 
 
-def topic_question(subject_words: str, tool_name: str, task: str, rng: random.Random) -> tuple[str, str, str]:
+def topic_question(
+    subject_words: str, tool_name: str, task: str, rng: random.Random, instruction: bool = False
+) -> tuple[str, str, str]:
     """(question, reasoning, content): a general question about an offered tool's subject that the tool
     does not answer, as BFCL's irrelevance entries ask ("Who won the chess tournament in 2015?" beside a
-    board analyser). The near topic is the point: the words overlap, the task does not."""
-    question = rng.choice(_TOPIC_QUESTIONS).format(s=subject_words)
+    board analyser). The near topic is the point: the words overlap, the task does not. `instruction`:
+    said as an instruction ("Tell me the history of hotel reviews."), drawing what the question draws."""
+    question = rng.choice(_TOPIC_INSTRUCTIONS if instruction else _TOPIC_QUESTIONS).format(s=subject_words)
     reasoning = rng.choice(
         [
             f"This is a general question about {subject_words}. {tool_name} can only {task}, which does not "
