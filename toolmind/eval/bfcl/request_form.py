@@ -3,11 +3,11 @@
 BFCL asks most of its irrelevance entries as questions ("What is the capital of France?") and most of
 its relevant ones as instructions ("Calculate the area of a triangle ..."). A model whose training data
 declined questions and called on instructions can score a fair AUC on that alone while judging little:
-the demo's models (2026-12-07) called 98% of BFCL's relevant instructions and 28-99% of its relevant
-questions by data draw, and 82-86% of its *irrelevant* instructions. The figures here separate the two:
-the AUC within each form (does the model tell a tool's request from another with the form held fixed?)
-and the AUC of instructions over questions among the entries that need a call (0.5: the form does not
-move the call score); `toolmind eval decisions` reports them.
+on two data draws of three the demo's model (2026-12-07) called 98-99% of BFCL's relevant
+instructions but 28% and 71% of its relevant questions, and 73-80% of its *irrelevant* instructions.
+The figures here separate the two: the AUC within each form (does the model tell a tool's request
+from another with the form held fixed?) and the AUC of instructions over questions among the entries
+that need a call (0.5: the form does not move the call score); `toolmind eval decisions` reports them.
 
 The form is read from the request's last sentence with a few English patterns; it is a diagnostic of
 the benchmark's plain single-turn requests, not a parser.
