@@ -240,6 +240,8 @@ def test_request_form_reads_the_last_sentence() -> None:
     assert request_form("'Get stock price of Apple for the last 5 days in NASDAQ.'") == "instruction"
     assert request_form("Can you find me a vegan restaurant in Boston?") == "instruction"  # polite
     assert request_form("What a day. Book a table for two at 7pm.") == "instruction"
+    assert request_form("Next, could you get the forecast for Oslo?") == "instruction"  # connective
+    assert request_form("And what is the forecast for Oslo?") == "question"
     assert request_form("") == "instruction"
 
 

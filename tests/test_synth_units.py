@@ -1405,3 +1405,64 @@ def test_instruction_share_says_no_tool_questions_as_instructions_and_keeps_ever
     cfg.situations.instruction_share = -0.1
     with pytest.raises(ValueError, match=r"situations\.instruction_share must be in \[0, 1\]"):
         validate_config(cfg)
+
+
+def test_decline_instruction_share_says_declined_questions_as_instructions_and_keeps_every_other_draw() -> (
+    None
+):
+    from toolmind.eval.bfcl.request_form import request_form
+    from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig, validate_config
+    from toolmind.synth.plan import Act, Line, build_plan
+
+    def plans(share: float | None) -> list[Any]:
+        cfg = SynthConfig()
+        cfg.situations.no_tool_share = 1.0
+        cfg.situations.direct_answer_share = 0.0
+        cfg.situations.topic_question_share = 0.0
+        cfg.situations.question_share = 1.0
+        if share is not None:
+            cfg.situations.decline_instruction_share = share
+        out = []
+        for seed in range(100):
+            cfg.seed = seed
+            out.append(
+                build_plan(Chain(id="c", tools=["book_table"]), {BOOK.name: BOOK}, [BOOK, FORECAST], cfg)
+            )
+        return out
+
+    def declined(plan: Any) -> list[str]:
+        return [
+            a.text
+            for a, b in itertools.pairwise(plan.items)
+            if isinstance(a, Line) and isinstance(b, Act) and b.kind == "decline"
+        ]
+
+    before = plans(None)
+    assert [p.items for p in plans(0.0)] == [p.items for p in before]  # 0 draws nothing
+    after = plans(1.0)
+    questions, instructions = (
+        [q for p in before for q in declined(p)],
+        [q for p in after for q in declined(p)],
+    )
+    assert len(questions) == len(instructions) > 10
+    # Asked about the result, half are questions ("What's the forecast ...?"; others say "Tell me ...",
+    # "I'd like to know ..."); said as instructions, all are.
+    n_questions = sum(request_form(q) == "question" for q in questions)
+    assert n_questions > 0.4 * len(questions)
+    assert all(request_form(q) == "instruction" for q in instructions)
+    # Only the declined requests change: every call, answer and other line is the same, draw for draw.
+    for one, two in zip(before, after, strict=True):
+        strip = lambda p: [i for i in p.items if not (isinstance(i, Line) and i.text in declined(p))]  # noqa: E731
+        assert strip(one) == strip(two)
+    half = [q for p in plans(0.5) for q in declined(p)]
+    assert 0 < sum(request_form(q) == "question" for q in half) < n_questions
+    cfg = SynthConfig()
+    plain = cfg.content_hash()
+    cfg.situations.decline_instruction_share = 0.0
+    assert cfg.content_hash() == plain  # added later: old recipes keep their hash
+    cfg.situations.decline_instruction_share = 0.5
+    assert cfg.content_hash() != plain
+    cfg.situations.decline_instruction_share = 1.5
+    with pytest.raises(ValueError, match=r"situations\.decline_instruction_share must be in \[0, 1\]"):
+        validate_config(cfg)

@@ -159,6 +159,17 @@ class SituationConfig:
             "recipe's other draws stay."
         },
     )
+    decline_instruction_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Of the declined requests for a tool that is not offered which `question_share` asks as "
+            "questions, the share said as instructions instead ('Book a table for two at Nopa.' beside a "
+            "weather tool). With `question_share` 0.75 nearly every decline in the data follows a question, "
+            "and a small model called on BFCL's irrelevant instructions ('Calculate the area of a triangle' "
+            "beside a BMI tool). A stable draw per chain and no-tool turn; the question's draws are still "
+            "made, so a recipe's other draws stay."
+        },
+    )
     of_question_share: float = field(
         default=0.0,
         metadata={
@@ -263,6 +274,7 @@ _ADDED_LATER: dict[str, object] = {
     "quantity_unit_share": 0.0,
     "natural_date_share": 0.0,
     "instruction_share": 0.0,
+    "decline_instruction_share": 0.0,
 }
 
 
@@ -505,6 +517,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "quantity_unit_share",
         "natural_date_share",
         "instruction_share",
+        "decline_instruction_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

@@ -332,6 +332,13 @@ class EpisodeBuilder:
             text = ph.result_question(
                 other, "", pairs, self.rng, ph.result_fields(record), of_share=self.s.of_question_share
             )
+            key = f"{self.chain.id}:{self.n_no_tool}"
+            if namespace.chosen(
+                self.cfg.seed, key, self.s.decline_instruction_share, salt="decline-instruction"
+            ):
+                # The question's draws were made all the same and the instruction's words come from a
+                # generator of its own, so every later draw of the chain stays.
+                text = ph.request(task, pairs, random.Random(f"decline-instruction|{self.cfg.seed}|{key}"))
         return Episode(
             "no_tool",
             [],

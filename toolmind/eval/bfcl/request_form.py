@@ -21,6 +21,8 @@ from typing import Literal
 Form = Literal["question", "instruction"]
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
+# A connective before the request ("Next, could you ...?", "And what is ...?") does not change its form.
+_LEAD = re.compile(r"^(next|also|and|now|then|so|finally|lastly),?\s+", re.IGNORECASE)
 # "Can you ..." and "Could you ..." are requests said politely: instructions, whatever their mark.
 _POLITE = re.compile(r"^(can|could|would|will) you\b", re.IGNORECASE)
 _WH = re.compile(
@@ -34,7 +36,7 @@ def request_form(text: str) -> Form:
     """ "question" when the request's last sentence asks one ("What is ...?", "How many ...", "Is it
     ...?"), else "instruction" ("Calculate ...", "Find me ...", "Can you book ...?")."""
     sentences = [s for s in _SENTENCES.split(text.strip().strip("'\"")) if s.strip()]
-    last = sentences[-1].strip() if sentences else ""
+    last = _LEAD.sub("", sentences[-1].strip()) if sentences else ""
     if _POLITE.match(last):
         return "instruction"
     if _WH.match(last) or last.endswith("?"):
