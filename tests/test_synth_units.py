@@ -1351,28 +1351,33 @@ def test_dates_are_said_as_people_write_them_and_the_call_keeps_the_iso_date() -
     _assert_share_is_inert_at_zero_and_checked("natural_date_share", on=0.5, bad=2.0)
 
 
-def test_instruction_share_says_no_tool_questions_as_instructions_and_keeps_every_other_draw() -> None:
+def _book_table_plans(seeds: int, **situations: float) -> list[Any]:
+    """build_plan of a one-tool chain (book_table; FORECAST in the pool) per seed, with these situations."""
     from toolmind.schema import Chain
+    from toolmind.synth.config import SynthConfig
+    from toolmind.synth.plan import build_plan
+
+    cfg = SynthConfig()
+    for name, value in situations.items():
+        setattr(cfg.situations, name, value)
+    out = []
+    for seed in range(seeds):
+        cfg.seed = seed
+        out.append(build_plan(Chain(id="c", tools=["book_table"]), {BOOK.name: BOOK}, [BOOK, FORECAST], cfg))
+    return out
+
+
+def test_instruction_share_says_no_tool_questions_as_instructions_and_keeps_every_other_draw() -> None:
     from toolmind.synth import offtopic
     from toolmind.synth.config import SynthConfig, validate_config
-    from toolmind.synth.plan import Act, Line, build_plan
+    from toolmind.synth.plan import Act, Line
 
     assert set(offtopic.FACT_INSTRUCTIONS) == {q for q, _ in offtopic.FACTS}
 
     def plans(share: float | None) -> list[Any]:
-        cfg = SynthConfig()
-        cfg.situations.no_tool_share = 1.0
-        cfg.situations.direct_answer_share = 0.5
-        cfg.situations.topic_question_share = 1.0
-        if share is not None:
-            cfg.situations.instruction_share = share
-        out = []
-        for seed in range(30):
-            cfg.seed = seed
-            out.append(
-                build_plan(Chain(id="c", tools=["book_table"]), {BOOK.name: BOOK}, [BOOK, FORECAST], cfg)
-            )
-        return out
+        shares = {} if share is None else {"instruction_share": share}
+        situations = {"no_tool_share": 1.0, "direct_answer_share": 0.5, "topic_question_share": 1.0}
+        return _book_table_plans(30, **situations, **shares)
 
     def asked(plan: Any) -> list[str]:
         """The no-tool requests: the user lines answered without a call."""
@@ -1411,25 +1416,13 @@ def test_decline_instruction_share_says_declined_questions_as_instructions_and_k
     None
 ):
     from toolmind.eval.bfcl.request_form import request_form
-    from toolmind.schema import Chain
     from toolmind.synth.config import SynthConfig, validate_config
-    from toolmind.synth.plan import Act, Line, build_plan
+    from toolmind.synth.plan import Act, Line
 
     def plans(share: float | None) -> list[Any]:
-        cfg = SynthConfig()
-        cfg.situations.no_tool_share = 1.0
-        cfg.situations.direct_answer_share = 0.0
-        cfg.situations.topic_question_share = 0.0
-        cfg.situations.question_share = 1.0
-        if share is not None:
-            cfg.situations.decline_instruction_share = share
-        out = []
-        for seed in range(100):
-            cfg.seed = seed
-            out.append(
-                build_plan(Chain(id="c", tools=["book_table"]), {BOOK.name: BOOK}, [BOOK, FORECAST], cfg)
-            )
-        return out
+        shares = {} if share is None else {"decline_instruction_share": share}
+        situations = {"no_tool_share": 1.0, "direct_answer_share": 0.0, "topic_question_share": 0.0}
+        return _book_table_plans(100, question_share=1.0, **situations, **shares)
 
     def declined(plan: Any) -> list[str]:
         return [
