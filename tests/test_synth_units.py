@@ -1351,8 +1351,9 @@ def test_dates_are_said_as_people_write_them_and_the_call_keeps_the_iso_date() -
     _assert_share_is_inert_at_zero_and_checked("natural_date_share", on=0.5, bad=2.0)
 
 
-def _book_table_plans(seeds: int, **situations: float) -> list[Any]:
-    """build_plan of a one-tool chain (book_table; FORECAST in the pool) per seed, with these situations."""
+def _book_table_plans(seeds: int, offered: ToolSpec = BOOK, **situations: float) -> list[Any]:
+    """build_plan of a one-tool chain (book_table, or `offered`; the pool is BOOK and FORECAST) per seed,
+    with these situations."""
     from toolmind.schema import Chain
     from toolmind.synth.config import SynthConfig
     from toolmind.synth.plan import build_plan
@@ -1363,7 +1364,8 @@ def _book_table_plans(seeds: int, **situations: float) -> list[Any]:
     out = []
     for seed in range(seeds):
         cfg.seed = seed
-        out.append(build_plan(Chain(id="c", tools=["book_table"]), {BOOK.name: BOOK}, [BOOK, FORECAST], cfg))
+        chain = Chain(id="c", tools=[offered.name])
+        out.append(build_plan(chain, {offered.name: offered}, [BOOK, FORECAST], cfg))
     return out
 
 
@@ -1450,6 +1452,12 @@ def test_decline_instruction_share_says_declined_questions_as_instructions_and_k
         assert strip(one) == strip(two)
     half = [q for p in plans(0.5) for q in declined(p)]
     assert 0 < sum(request_form(q) == "question" for q in half) < n_questions
+    # A declined action (book_table beside the forecast tool) has no question form: nothing changes.
+    actions = {"no_tool_share": 1.0, "direct_answer_share": 0.0, "topic_question_share": 0.0}
+    before = _book_table_plans(30, FORECAST, question_share=1.0, **actions)
+    after = _book_table_plans(30, FORECAST, question_share=1.0, decline_instruction_share=1.0, **actions)
+    assert sum(len(declined(p)) for p in before) > 10
+    assert [p.items for p in after] == [p.items for p in before]
     cfg = SynthConfig()
     plain = cfg.content_hash()
     cfg.situations.decline_instruction_share = 0.0

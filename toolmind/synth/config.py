@@ -163,11 +163,12 @@ class SituationConfig:
         default=0.0,
         metadata={
             "help": "Of the declined requests for a tool that is not offered which `question_share` asks as "
-            "questions, the share said as instructions instead ('Book a table for two at Nopa.' beside a "
-            "weather tool). With `question_share` 0.75 nearly every decline in the data follows a question, "
-            "and a small model called on BFCL's irrelevant instructions ('Calculate the area of a triangle' "
-            "beside a BMI tool). A stable draw per chain and no-tool turn; the question's draws are still "
-            "made, so a recipe's other draws stay."
+            "questions, the share said as instructions instead ('Could you get the forecast for Tokyo?' "
+            "beside a table-booking tool), so that fewer declines follow a question (64% of the demo's "
+            "do, against 24% of its calls). With `topic_question_share` 0.5 as well, the demo's model no "
+            "longer judged by the form but judged worse (recipes/README.md): 0 in the recipes. A stable "
+            "draw per chain and no-tool turn; the question's draws are still made, so a recipe's other "
+            "draws stay."
         },
     )
     of_question_share: float = field(

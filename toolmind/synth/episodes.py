@@ -333,7 +333,9 @@ class EpisodeBuilder:
                 other, "", pairs, self.rng, ph.result_fields(record), of_share=self.s.of_question_share
             )
             key = f"{self.chain.id}:{self.n_no_tool}"
-            if namespace.chosen(
+            # Only a request that was asked as a question: one whose tool has no question form (an
+            # action: `text` is None) is worded below from the chain's generator, as before.
+            if text and namespace.chosen(
                 self.cfg.seed, key, self.s.decline_instruction_share, salt="decline-instruction"
             ):
                 # The question's draws were made all the same and the instruction's words come from a
