@@ -1351,6 +1351,22 @@ def test_dates_are_said_as_people_write_them_and_the_call_keeps_the_iso_date() -
     _assert_share_is_inert_at_zero_and_checked("natural_date_share", on=0.5, bad=2.0)
 
 
+def _assert_added_later_share(name: str) -> None:
+    """A share added after recipes had runs: 0 keeps old hashes, another value changes the hash, and a
+    value outside [0, 1] is rejected by name."""
+    from toolmind.synth.config import SynthConfig, validate_config
+
+    cfg = SynthConfig()
+    plain = cfg.content_hash()
+    setattr(cfg.situations, name, 0.0)
+    assert cfg.content_hash() == plain  # added later: old recipes keep their hash
+    setattr(cfg.situations, name, 0.5)
+    assert cfg.content_hash() != plain
+    setattr(cfg.situations, name, 1.5)
+    with pytest.raises(ValueError, match=rf"situations\.{name} must be in \[0, 1\]"):
+        validate_config(cfg)
+
+
 def _book_table_plans(seeds: int, offered: ToolSpec = BOOK, **situations: float) -> list[Any]:
     """build_plan of a one-tool chain (book_table, or `offered`; the pool is BOOK and FORECAST) per seed,
     with these situations."""
@@ -1371,7 +1387,6 @@ def _book_table_plans(seeds: int, offered: ToolSpec = BOOK, **situations: float)
 
 def test_instruction_share_says_no_tool_questions_as_instructions_and_keeps_every_other_draw() -> None:
     from toolmind.synth import offtopic
-    from toolmind.synth.config import SynthConfig, validate_config
     from toolmind.synth.plan import Act, Line
 
     assert set(offtopic.FACT_INSTRUCTIONS) == {q for q, _ in offtopic.FACTS}
@@ -1403,22 +1418,13 @@ def test_instruction_share_says_no_tool_questions_as_instructions_and_keeps_ever
         assert strip(one) == strip(two)
     half = [q for p in plans(0.5) for q in asked(p)]
     assert 0.2 < sum(q.endswith(".") for q in half) / len(half) < 0.8
-    cfg = SynthConfig()
-    plain = cfg.content_hash()
-    cfg.situations.instruction_share = 0.0
-    assert cfg.content_hash() == plain  # added later: old recipes keep their hash
-    cfg.situations.instruction_share = 0.5
-    assert cfg.content_hash() != plain
-    cfg.situations.instruction_share = -0.1
-    with pytest.raises(ValueError, match=r"situations\.instruction_share must be in \[0, 1\]"):
-        validate_config(cfg)
+    _assert_added_later_share("instruction_share")
 
 
 def test_decline_instruction_share_says_declined_questions_as_instructions_and_keeps_every_other_draw() -> (
     None
 ):
     from toolmind.eval.bfcl.request_form import request_form
-    from toolmind.synth.config import SynthConfig, validate_config
     from toolmind.synth.plan import Act, Line
 
     def plans(share: float | None) -> list[Any]:
@@ -1458,12 +1464,4 @@ def test_decline_instruction_share_says_declined_questions_as_instructions_and_k
     after = _book_table_plans(30, FORECAST, question_share=1.0, decline_instruction_share=1.0, **actions)
     assert sum(len(declined(p)) for p in before) > 10
     assert [p.items for p in after] == [p.items for p in before]
-    cfg = SynthConfig()
-    plain = cfg.content_hash()
-    cfg.situations.decline_instruction_share = 0.0
-    assert cfg.content_hash() == plain  # added later: old recipes keep their hash
-    cfg.situations.decline_instruction_share = 0.5
-    assert cfg.content_hash() != plain
-    cfg.situations.decline_instruction_share = 1.5
-    with pytest.raises(ValueError, match=r"situations\.decline_instruction_share must be in \[0, 1\]"):
-        validate_config(cfg)
+    _assert_added_later_share("decline_instruction_share")

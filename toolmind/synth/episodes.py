@@ -281,8 +281,12 @@ class EpisodeBuilder:
         draws stay and runs with and without it pair turn for turn."""
         self.n_no_tool += 1
         return namespace.chosen(
-            self.cfg.seed, f"{self.chain.id}:{self.n_no_tool}", self.s.instruction_share, salt="instruction"
+            self.cfg.seed, self._no_tool_key(), self.s.instruction_share, salt="instruction"
         )
+
+    def _no_tool_key(self) -> str:
+        """The current no-tool turn's key for stable draws outside the generator."""
+        return f"{self.chain.id}:{self.n_no_tool}"
 
     def no_tool_episode(self, record: list[ToolSpec]) -> Episode:
         instruction = self._instruction()
@@ -332,7 +336,7 @@ class EpisodeBuilder:
             text = ph.result_question(
                 other, "", pairs, self.rng, ph.result_fields(record), of_share=self.s.of_question_share
             )
-            key = f"{self.chain.id}:{self.n_no_tool}"
+            key = self._no_tool_key()
             # Only a request that was asked as a question: one whose tool has no question form (an
             # action: `text` is None) is worded below from the chain's generator, as before.
             if text and namespace.chosen(
