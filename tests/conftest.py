@@ -15,7 +15,11 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 # Tiny Qwen3 model and tokenizer (toolmind.testing.tiny_qwen3), built once per test session.
 # --------------------------------------------------------------------------------------------------
 
+import importlib.util
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -35,3 +39,26 @@ def tiny_qwen3_dir(tmp_path_factory: pytest.TempPathFactory, tiny_tokenizer: Any
     from toolmind.testing.tiny_qwen3 import build_tiny_qwen3
 
     return build_tiny_qwen3(tmp_path_factory.mktemp("tiny_qwen3"), tokenizer=tiny_tokenizer)
+
+
+# --------------------------------------------------------------------------------------------------
+# The scripts in benchmarks/ (not a package), loaded by file for the tests of their logic.
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def benchmark_script() -> Callable[[str], ModuleType]:
+    """A loader: `benchmark_script("value_spelling")` is benchmarks/value_spelling.py as a module."""
+
+    def load(name: str) -> ModuleType:
+        if name in sys.modules:
+            return sys.modules[name]
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+        return module
+
+    return load

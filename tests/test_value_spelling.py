@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 
-def _script() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "value_spelling.py"
-    spec = importlib.util.spec_from_file_location("value_spelling", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_value_spelling_compares_as_the_official_checker_and_names_each_miss() -> None:
-    vs = _script()
+def test_value_spelling_compares_as_the_official_checker_and_names_each_miss(
+    benchmark_script: Callable[[str], ModuleType],
+) -> None:
+    vs = benchmark_script("value_spelling")
     # bfcl_eval's standardize_string (its checker imports the API clients, so it is not imported here)
     expected = {"Liverpool F.C.": "liverpoolfc", "New York, NY": "newyorkny", "April 1, 2024": "april12024"}
     expected |= {"x**2": "x2", "it's": 'it"s', "C#": "c#", "a_b-c/d^e": "abcde"}
@@ -37,8 +27,10 @@ def test_value_spelling_compares_as_the_official_checker_and_names_each_miss() -
     assert vs.judge(rewrite, "CAD") == "right" and vs.judge(rewrite, "Canadian dollars") == "wrong"
 
 
-def test_value_spelling_forces_the_right_call_up_to_each_expected_string() -> None:
-    vs = _script()
+def test_value_spelling_forces_the_right_call_up_to_each_expected_string(
+    benchmark_script: Callable[[str], ModuleType],
+) -> None:
+    vs = benchmark_script("value_spelling")
     items = vs.probes()
     assert len(items) > 800 and {p.kind for p in items} == {"copy", "rewrite"}
     liverpool = next(p for p in items if p.entry == "simple_python_347" and p.param == "team_name")

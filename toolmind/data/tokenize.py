@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,22 +172,27 @@ class TokenizeStats:
         return text
 
 
-def python_types(schema: Any) -> Any:
-    """A copy of a JSON Schema with `type` names spelled the Python way (object -> dict, number -> float)."""
+def rename_types(schema: Any, names: Mapping[str, str]) -> Any:
+    """A copy of a JSON Schema (or a BFCL function doc) with each `type` name renamed by `names`."""
     if isinstance(schema, list):
-        return [python_types(item) for item in schema]
+        return [rename_types(item, names) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "type" and isinstance(value, str):
-            out[key] = _PYTHON_TYPES.get(value, value)
+            out[key] = names.get(value, value)
         elif key == "properties" and isinstance(value, dict):
             # property *names* are data, not schema keywords: recurse into each property's schema only
-            out[key] = {name: python_types(prop) for name, prop in value.items()}
+            out[key] = {name: rename_types(prop, names) for name, prop in value.items()}
         else:
-            out[key] = python_types(value)
+            out[key] = rename_types(value, names)
     return out
+
+
+def python_types(schema: Any) -> Any:
+    """A copy of a JSON Schema with `type` names spelled the Python way (object -> dict, number -> float)."""
+    return rename_types(schema, _PYTHON_TYPES)
 
 
 def tool_dicts(

@@ -37,9 +37,10 @@ def _as_source_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def _single_turn_call(
+def single_turn_call(
     func: str, params: dict[str, list[Any]], category: str, docs: dict[str, Any]
 ) -> dict[str, Any]:
+    """The call `{"name", "arguments"}` an official single-turn answer asks for, its first acceptable values."""
     declared = docs.get(func, {}).get("parameters", {}).get("properties", {})
     args: dict[str, Any] = {}
     for name, values in params.items():
@@ -108,7 +109,7 @@ def oracle_results(category: str, ids: set[str] | None = None) -> list[dict[str,
         else:
             docs = {d["name"]: d for d in entry["function"]}
             result = render_tool_calls(
-                [_single_turn_call(f, p, category, docs) for call in truth for f, p in call.items()]
+                [single_turn_call(f, p, category, docs) for call in truth for f, p in call.items()]
             )
         rows.append(
             {
