@@ -9,6 +9,9 @@ non-live categories the goal names.
 
 - Calls are the official possible answers' first acceptable values (as `--model oracle` writes them;
   ``""`` marks an omittable parameter, left out); irrelevance rows get one fixed refusal.
+- `--irrelevant-share` of the rows are refusals (0.3, BFCL's own share); with `--mix by_tools` (the
+  default) they offer as many tools as the calls do, stratum by stratum, since live_irrelevance offers
+  one tool far more often than the live calls do (`--mix natural`: each kind as it comes).
 - Tools keep BFCL's docs with its Python type names mapped back to JSON Schema (dict -> object, float ->
   number, tuple -> array, any -> string), so training renders them as it renders synthesized tools
   (the demo recipe's 70% bare with Python types, 30% OpenAI-wrapped).
@@ -22,7 +25,7 @@ non-live categories the goal names.
   judgement, and simple + multiple at 80% irrelevance).
 
     .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/ceiling --steps 190
-    .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/ceiling-600 --steps 600
+    .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/ceiling-600 --steps 600 --mix natural
 
 Each phase (data, train, eval, decisions) is skipped when its output exists, so a killed run resumes.
 The rows are written only under `--out` (a run directory, never committed); they come from the
@@ -218,6 +221,18 @@ def main() -> None:
             f"{args.base_model}: no checkpoint (make one: toolmind train convert-smollm2 --out {args.base_model})"
         )
     out: Path = args.out
+    settings = {k: str(v) for k, v in vars(args).items() if k not in ("out", "batch_size")}
+    recorded = out / "ceiling.json"
+    if recorded.is_file():
+        before = json.loads(recorded.read_text(encoding="utf-8"))
+        changed = {k: (before.get(k), v) for k, v in settings.items() if before.get(k) != v}
+        if changed:  # the phases are skipped by their outputs: another setting would be silently ignored
+            sys.exit(
+                f"{recorded}: {out} was made with other settings {changed} (was, now); use another --out"
+            )
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(json.dumps(settings, indent=1), encoding="utf-8")
     data = out / "data" / "train.jsonl"
     if not data.is_file():
         rows = live_rows(benchmark_index())

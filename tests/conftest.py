@@ -51,13 +51,14 @@ def benchmark_script() -> Callable[[str], ModuleType]:
     """A loader: `benchmark_script("value_spelling")` is benchmarks/value_spelling.py as a module."""
 
     def load(name: str) -> ModuleType:
-        if name in sys.modules:
-            return sys.modules[name]
+        key = f"benchmarks_{name}"  # not to be mistaken for an installed module of that name
+        if key in sys.modules:
+            return sys.modules[key]
         path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
-        spec = importlib.util.spec_from_file_location(name, path)
+        spec = importlib.util.spec_from_file_location(key, path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up
+        sys.modules[key] = module  # dataclasses look their module up
         spec.loader.exec_module(module)
         return module
 
