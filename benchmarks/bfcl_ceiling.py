@@ -40,19 +40,20 @@ import random
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from toolmind.data.decontam import BenchmarkText, NgramIndex, find_hits
 from toolmind.data.tokenize import rename_types
-from toolmind.eval.bfcl.data import load_answers, load_questions
+from toolmind.eval.bfcl.data import load_answers, load_questions, sample_ids
 from toolmind.eval.bfcl.oracle import single_turn_call
 from toolmind.schema import Trajectory
 
 LIVE = ("live_simple", "live_multiple", "live_irrelevance")
 #: The single-turn categories a ceiling is scored on or could be: nothing of them may be trained on.
-NON_LIVE = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")
+NON_LIVE: tuple[str, ...] = ("simple_python", "multiple", "parallel", "parallel_multiple", "irrelevance")
 NON_LIVE += ("simple_java", "simple_javascript")
 SCORED = ("simple_python", "multiple", "irrelevance")
 REFUSAL = "None of my available tools can help with that request."
@@ -78,7 +79,7 @@ def benchmark_index(categories: tuple[str, ...] = NON_LIVE) -> NgramIndex:
     return NgramIndex([bench], n=8, min_words=4)
 
 
-def live_row(entry: dict[str, Any], truth: list[dict[str, Any]] | None, category: str) -> dict[str, Any]:
+def bfcl_row(entry: dict[str, Any], truth: list[dict[str, Any]] | None, category: str) -> dict[str, Any]:
     """One SFT row: the entry's first turn, then its official call(s) or the refusal."""
     messages: list[dict[str, Any]] = [
         {"role": m["role"], "content": m["content"]} for m in entry["question"][0]
@@ -104,34 +105,51 @@ def live_row(entry: dict[str, Any], truth: list[dict[str, Any]] | None, category
 
 
 @dataclass
-class LiveRows:
+class Rows:
     relevant: list[dict[str, Any]] = field(default_factory=list)
     irrelevant: list[dict[str, Any]] = field(default_factory=list)
-    left_out: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> its decontamination hit
+    left_out: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> why it is left out
 
 
-def live_rows(index: NgramIndex, categories: tuple[str, ...] = LIVE) -> LiveRows:
-    """Every live entry as a validated row, minus those that touch the index.
+def rows_of(categories: tuple[str, ...], leave_out: Callable[[Trajectory], dict[str, Any] | None]) -> Rows:
+    """Every entry of `categories` as a validated row, minus those `leave_out` gives a reason for.
 
     Raises:
         ValueError: A row does not validate (names the entry).
     """
-    rows = LiveRows()
+    rows = Rows()
     for category in categories:
         irrelevance = category.endswith("irrelevance")
         answers = {} if irrelevance else {a["id"]: a["ground_truth"] for a in load_answers(category)}
         for entry in load_questions(category):
-            row = live_row(entry, None if irrelevance else answers[entry["id"]], category)
+            row = bfcl_row(entry, None if irrelevance else answers[entry["id"]], category)
             try:
                 trajectory = Trajectory.model_validate(row)
             except ValueError as exc:
                 raise ValueError(f"{category} entry {entry['id']}: not a valid row ({exc})") from exc
-            hit = find_hits([trajectory], index)
-            if hit:
-                rows.left_out[row["id"]] = hit[trajectory.id]
+            why = leave_out(trajectory)
+            if why:
+                rows.left_out[row["id"]] = why
             else:
                 (rows.irrelevant if irrelevance else rows.relevant).append(row)
     return rows
+
+
+def live_rows(index: NgramIndex, categories: tuple[str, ...] = LIVE) -> Rows:
+    """The live entries minus those that touch the index (their decontamination hits in `left_out`)."""
+    return rows_of(categories, lambda t: find_hits([t], index).get(t.id))
+
+
+def held_out(n: int, seed: int, categories: tuple[str, ...] = SCORED) -> dict[str, list[str]]:
+    """The entries `toolmind eval bfcl --sample n --seed seed` scores, per category."""
+    return {category: sample_ids(category, n, seed) for category in categories}
+
+
+def heldout_rows(held: dict[str, list[str]]) -> Rows:
+    """The scored categories' entries outside `held` (in-distribution: same functions' style, same
+    prompts' style, near-duplicate entries included, so an optimistic bound)."""
+    ids = {f"bfcl-{i}" for entries in held.values() for i in entries}
+    return rows_of(tuple(held), lambda t: {"held_out": True} if t.id in ids else None)
 
 
 def tool_count(row: dict[str, Any]) -> int:
@@ -140,7 +158,7 @@ def tool_count(row: dict[str, Any]) -> int:
 
 
 def choose(
-    rows: LiveRows, n: int, irrelevant_share: float, seed: int, mix: str = "by_tools"
+    rows: Rows, n: int, irrelevant_share: float, seed: int, mix: str = "by_tools"
 ) -> list[dict[str, Any]]:
     """`n` rows, `irrelevant_share` of them refusals, in a seeded order.
 
@@ -156,8 +174,8 @@ def choose(
     n_relevant = n - n_irrelevant
     if n_relevant > len(rows.relevant) or n_irrelevant > len(rows.irrelevant):
         raise ValueError(
-            f"asked for {n_relevant} calls and {n_irrelevant} refusals; the live categories give "
-            f"{len(rows.relevant)} and {len(rows.irrelevant)} after decontamination"
+            f"asked for {n_relevant} calls and {n_irrelevant} refusals; there are {len(rows.relevant)} "
+            f"and {len(rows.irrelevant)} ({len(rows.left_out)} entries left out: decontaminated or held out)"
         )
     rng = random.Random(seed)
     relevant = rng.sample(rows.relevant, n_relevant)
@@ -207,9 +225,16 @@ def main() -> None:
     ap.add_argument(
         "--mix",
         choices=("by_tools", "natural"),
-        default="by_tools",
-        help="refusals' tool counts (see `choose`)",
+        help="refusals' tool counts (see `choose`; default by_tools for live, natural for heldout)",
     )
+    ap.add_argument(
+        "--source",
+        choices=("live", "heldout"),
+        default="live",
+        help="live: the live categories, decontaminated; heldout: the scored categories' entries outside "
+        "the --heldout sample, which alone is scored (a diagnostic trained on the benchmark)",
+    )
+    ap.add_argument("--heldout", type=int, default=100, help="heldout: entries scored per category")
     ap.add_argument(
         "--base-model", default="runs/demo/base_model", help="`toolmind train convert-smollm2` output"
     )
@@ -221,10 +246,15 @@ def main() -> None:
             f"{args.base_model}: no checkpoint (make one: toolmind train convert-smollm2 --out {args.base_model})"
         )
     out: Path = args.out
+    heldout = args.source == "heldout"
+    args.mix = args.mix or ("natural" if heldout else "by_tools")
     settings = {k: str(v) for k, v in vars(args).items() if k not in ("out", "batch_size")}
+    if not heldout:
+        del settings["heldout"]  # not a setting of a live run
     recorded = out / "ceiling.json"
     if recorded.is_file():
         before = json.loads(recorded.read_text(encoding="utf-8"))
+        before.setdefault("source", "live")  # recorded before --source existed
         changed = {k: (before.get(k), v) for k, v in settings.items() if before.get(k) != v}
         if changed:  # the phases are skipped by their outputs: another setting would be silently ignored
             sys.exit(
@@ -235,17 +265,23 @@ def main() -> None:
         recorded.write_text(json.dumps(settings, indent=1), encoding="utf-8")
     data = out / "data" / "train.jsonl"
     if not data.is_file():
-        rows = live_rows(benchmark_index())
+        held = held_out(args.heldout, args.seed) if heldout else {}
+        rows = heldout_rows(held) if heldout else live_rows(benchmark_index())
         chosen = choose(rows, args.steps, args.irrelevant_share, args.seed, args.mix)
         data.parent.mkdir(parents=True, exist_ok=True)
         tmp = data.with_suffix(".part")
         tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
         tmp.replace(data)
         (out / "left_out.json").write_text(json.dumps(rows.left_out, indent=1), encoding="utf-8")
+        why = (
+            f"held out: the --sample {args.heldout} --seed {args.seed} that alone is scored"
+            if heldout
+            else f"they share an 8-gram or a function name with {', '.join(NON_LIVE)}"
+        )
         print(
-            f"{len(rows.relevant)} calls and {len(rows.irrelevant)} refusals from {', '.join(LIVE)}; "
-            f"{len(rows.left_out)} entries left out (they share an 8-gram or a function name with "
-            f"{', '.join(NON_LIVE)}: {out / 'left_out.json'}); {len(chosen)} rows -> {data}"
+            f"{len(rows.relevant)} calls and {len(rows.irrelevant)} refusals from "
+            f"{', '.join(held or LIVE)}; {len(rows.left_out)} entries left out ({why}: "
+            f"{out / 'left_out.json'}); {len(chosen)} rows -> {data}"
         )
     train, evaluation, decisions = out / "train", out / "eval", out / "decisions"
     steps = str(args.steps)
@@ -256,6 +292,8 @@ def main() -> None:
     if not (evaluation / "report.json").is_file():
         eval_args = ["--model", str(train), "--out", str(evaluation), "--categories", ",".join(SCORED)]
         eval_args += ["--backend", "transformers", "--thinking", "--max-new-tokens", "128"]
+        if heldout:
+            eval_args += ["--sample", str(args.heldout), "--seed", str(args.seed)]
         _run(
             out / "eval.log", "toolmind.cli", "eval", "bfcl", *eval_args, "--batch-size", str(args.batch_size)
         )
@@ -264,7 +302,12 @@ def main() -> None:
         decision_args = ["--model", str(train), "--results", results, "--out", str(decisions)]
         _run(out / "decisions.log", "toolmind.cli", "eval", "decisions", *decision_args)
     report = json.loads((decisions / "report.json").read_text(encoding="utf-8"))
-    print(f"\n{train}: trained on {args.steps} rows of BFCL's live categories (a ceiling, not a result)")
+    source = (
+        f"the scored categories' entries outside the {args.heldout} per category scored here"
+        if heldout
+        else "BFCL's live categories"
+    )
+    print(f"\n{train}: trained on {args.steps} rows of {source} (a ceiling, not a result)")
     for name in ("original", "operating"):
         block = report[name]
         label = (

@@ -74,7 +74,7 @@ def test_live_rows_are_the_official_answers_and_leave_out_what_touches_the_score
     chosen = bc.choose(rows, 50, 0.3, seed=0)
     assert len(chosen) == 50 and sum("tool_calls" not in r["messages"][-1] for r in chosen) == 15
     assert chosen == bc.choose(rows, 50, 0.3, seed=0) and chosen != bc.choose(rows, 50, 0.3, seed=1)
-    with pytest.raises(ValueError, match="after decontamination"):
+    with pytest.raises(ValueError, match="left out: decontaminated or held out"):
         bc.choose(rows, 10_000, 0.3, seed=0)
 
 
@@ -98,3 +98,22 @@ def test_choose_gives_the_refusals_the_tool_counts_of_the_calls(
         assert abs(balanced[(False, k)] - 30 * balanced[(True, k)] / 70) < 1
     with pytest.raises(ValueError, match="by_tools"):
         bc.choose(rows, 100, 0.3, seed=0, mix="uniform")
+
+
+def test_heldout_rows_are_the_scored_categories_outside_the_sample_that_is_scored(
+    benchmark_script: Callable[[str], ModuleType],
+) -> None:
+    bc = benchmark_script("bfcl_ceiling")
+    held = bc.held_out(20, seed=3, categories=("multiple", "irrelevance"))
+    assert {k: len(v) for k, v in held.items()} == {"multiple": 20, "irrelevance": 20}
+    rows = bc.heldout_rows(held)
+    trained = {r["id"] for r in rows.relevant + rows.irrelevant}
+    scored = {f"bfcl-{i}" for ids in held.values() for i in ids}
+    assert len(rows.relevant) == 180 and len(rows.irrelevant) == 220
+    assert not trained & scored and set(rows.left_out) == scored
+    assert all("tool_calls" in r["messages"][-1] for r in rows.relevant)
+    assert all(r["messages"][-1]["content"] == bc.REFUSAL for r in rows.irrelevant)
+    # irrelevance offers one tool, multiple two or more: only the natural mix can draw from them
+    assert len(bc.choose(rows, 100, 0.3, seed=0, mix="natural")) == 100
+    with pytest.raises(ValueError, match="refusals offering 2 tools"):
+        bc.choose(rows, 100, 0.3, seed=0)
