@@ -24,8 +24,15 @@ non-live categories the goal names.
   categories (thinking on, 128 new tokens, as the demo) and `toolmind eval decisions` (the call/decline
   judgement, and simple + multiple at 80% irrelevance).
 
+`--source heldout` asks the same of the benchmark itself: the rows are the scored categories' own
+entries outside a seeded sample (`--heldout` per category, the sample `toolmind eval bfcl --sample N
+--seed S` draws), and only that sample is scored. Same function style, same request style, some
+functions shared (multiple reuses its functions across entries): an in-distribution, optimistic bound
+that no result may ever be, and the strongest test of whether the goal is within the model's reach.
+
     .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/ceiling --steps 190
     .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/ceiling-600 --steps 600 --mix natural
+    .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/held-540 --source heldout --steps 540 --irrelevant-share 0.26
 
 Each phase (data, train, eval, decisions) is skipped when its output exists, so a killed run resumes.
 The rows are written only under `--out` (a run directory, never committed); they come from the
