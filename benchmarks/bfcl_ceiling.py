@@ -34,6 +34,10 @@ that no result may ever be, and the strongest test of whether the goal is within
     .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/ceiling-600 --steps 600 --mix natural
     .venv/bin/python benchmarks/bfcl_ceiling.py --out runs/held-540 --source heldout --steps 540 --irrelevant-share 0.26
 
+`--against RESULTS` (heldout only) puts another model on the same sample, say the demo's: its stored
+whole-category outputs (`toolmind eval bfcl`'s OUT/results/<key>) are cut to the sample, its decisions
+run, and the two are paired entry by entry (right only in each, McNemar z).
+
 Each phase (data, train, eval, decisions) is skipped when its output exists, so a killed run resumes.
 The rows are written only under `--out` (a run directory, never committed); they come from the
 installed `bfcl-eval` package.
@@ -43,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import subprocess
 import sys
@@ -218,6 +223,51 @@ def _run(log: Path, module: str, *args: str) -> None:
         sys.exit(f"failed with exit code {done.returncode}: see {log}")
 
 
+def cut_results(results: Path, ids: set[str], out: Path) -> Path:
+    """A copy of a `toolmind eval bfcl` result folder with only the entries `ids`, under `out` (its
+    manifest copied as it is, so `toolmind eval decisions` takes it for the same model's outputs).
+
+    Raises:
+        ValueError: An entry of `ids` has no stored output in `results`.
+    """
+    cut = out / results.name
+    found: set[str] = set()
+    for path in sorted(results.rglob("*")):
+        if not path.is_file():
+            continue
+        target = cut / path.relative_to(results)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.name.endswith("_result.json"):
+            kept = [
+                line
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if json.loads(line)["id"] in ids
+            ]
+            found |= {json.loads(line)["id"] for line in kept}
+            target.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        else:
+            target.write_bytes(path.read_bytes())
+    if found != ids:
+        missing = sorted(ids - found)
+        raise ValueError(f"{results}: no stored output for {len(missing)} scored entries, e.g. {missing[:3]}")
+    return cut
+
+
+def right_ids(score_dir: Path, ids: set[str]) -> set[str]:
+    """The entries of `ids` the official scorer passed, from a score folder's `*_score.json` files (a
+    summary line, then one line per failed entry)."""
+    failed: set[str] = set()
+    for path in score_dir.rglob("*_score.json"):
+        failed |= {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()[1:]}
+    return ids - failed
+
+
+def paired(a: set[str], b: set[str]) -> tuple[int, int, float]:
+    """Entries right only in a, only in b, and the paired (McNemar) z of the difference."""
+    only_a, only_b = len(a - b), len(b - a)
+    return only_a, only_b, (only_a - only_b) / math.sqrt(only_a + only_b) if only_a + only_b else 0.0
+
+
 def _pct(block: dict[str, Any]) -> str:
     low, high = block["ci95"]
     return f"{block['correct']}/{block['total']} = {100 * block['accuracy']:.1f}% [{100 * low:.1f}-{100 * high:.1f}]"
@@ -243,6 +293,12 @@ def main() -> None:
     )
     ap.add_argument("--heldout", type=int, default=100, help="heldout: entries scored per category")
     ap.add_argument(
+        "--against",
+        type=Path,
+        help="heldout: another model's `toolmind eval bfcl` result folder (OUT/results/<key>, the scored "
+        "categories whole, e.g. the demo's): cut to the sample, its decisions run, the two paired",
+    )
+    ap.add_argument(
         "--base-model", default="runs/demo/base_model", help="`toolmind train convert-smollm2` output"
     )
     ap.add_argument("--train-config", default=DEMO_CONFIG)
@@ -255,7 +311,9 @@ def main() -> None:
     out: Path = args.out
     heldout = args.source == "heldout"
     args.mix = args.mix or ("natural" if heldout else "by_tools")
-    settings = {k: str(v) for k, v in vars(args).items() if k not in ("out", "batch_size")}
+    if args.against and not heldout:
+        sys.exit("--against compares on the held-out sample: it needs --source heldout")
+    settings = {k: str(v) for k, v in vars(args).items() if k not in ("out", "batch_size", "against")}
     if not heldout:
         del settings["heldout"]  # not a setting of a live run
     recorded = out / "ceiling.json"
@@ -308,13 +366,19 @@ def main() -> None:
         results = json.loads((evaluation / "report.json").read_text(encoding="utf-8"))["result_dir"]
         decision_args = ["--model", str(train), "--results", results, "--out", str(decisions)]
         _run(out / "decisions.log", "toolmind.cli", "eval", "decisions", *decision_args)
-    report = json.loads((decisions / "report.json").read_text(encoding="utf-8"))
     source = (
         f"the scored categories' entries outside the {args.heldout} per category scored here"
         if heldout
         else "BFCL's live categories"
     )
     print(f"\n{train}: trained on {args.steps} rows of {source} (a ceiling, not a result)")
+    _summary(decisions)
+    if args.against:
+        _against(args.against, out / "against", decisions, held_out(args.heldout, args.seed))
+
+
+def _summary(decisions: Path) -> None:
+    report = json.loads((decisions / "report.json").read_text(encoding="utf-8"))
     for name in ("original", "operating"):
         block = report[name]
         label = (
@@ -327,6 +391,49 @@ def main() -> None:
         )
     low, high = report["auc_ci95"]
     print(f"  call/decline AUC {report['auc']:.3f} [{low:.3f}-{high:.3f}]")
+
+
+def _against(results: Path, out: Path, decisions: Path, held: dict[str, list[str]]) -> None:
+    """The other model on the same sample: its stored outputs cut to it, its decisions, the pairing."""
+    manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
+    model = manifest.get("fingerprint", {}).get("path") or manifest.get("model")
+    ids = {i for entries in held.values() for i in entries}
+    theirs = out / "decisions"
+    recorded = out / "against.json"
+    if recorded.is_file():  # its decisions are skipped by their output: other outputs would be ignored
+        before = json.loads(recorded.read_text(encoding="utf-8"))["results"]
+        if before != str(results.resolve()):
+            sys.exit(
+                f"{recorded}: {out} holds the decisions of {before}; remove it to compare with {results}"
+            )
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        recorded.write_text(json.dumps({"results": str(results.resolve())}), encoding="utf-8")
+    if not (theirs / "report.json").is_file():
+        cut = cut_results(results, ids, out / "results")
+        _run(
+            out / "decisions.log",
+            "toolmind.cli",
+            "eval",
+            "decisions",
+            "--model",
+            str(model),
+            "--results",
+            str(cut),
+            "--out",
+            str(theirs),
+        )
+    print(f"\n{model} (outputs from {results}) on the same sample:")
+    _summary(theirs)
+    calls = {i for i in ids if not i.startswith("irrelevance")}
+    for name, label in (("original", "as trained"), ("operating", "at the operating point")):
+        only_ours, only_theirs, z = paired(
+            right_ids(decisions / name, calls), right_ids(theirs / name, calls)
+        )
+        print(
+            f"  {label:22s} simple + multiple right only in the ceiling's model {only_ours}, "
+            f"only in this one {only_theirs}: z {z:+.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,7 +20,7 @@ def test_json_schema_maps_python_type_names_but_not_property_names(
     benchmark_script: Callable[[str], ModuleType],
 ) -> None:
     bc = benchmark_script("bfcl_ceiling")
-    doc = {
+    doc: dict[str, Any] = {
         "name": "f",
         "parameters": {
             "type": "dict",
@@ -117,3 +118,36 @@ def test_heldout_rows_are_the_scored_categories_outside_the_sample_that_is_score
     assert len(bc.choose(rows, 100, 0.3, seed=0, mix="natural")) == 100
     with pytest.raises(ValueError, match="refusals offering 2 tools"):
         bc.choose(rows, 100, 0.3, seed=0)
+
+
+def test_against_cuts_stored_outputs_to_the_sample_and_pairs_the_scores(
+    benchmark_script: Callable[[str], ModuleType], tmp_path: Path
+) -> None:
+    bc = benchmark_script("bfcl_ceiling")
+    results = tmp_path / "results" / "train-abc"
+    (results / "Qwen_Qwen3-8B-FC" / "non_live").mkdir(parents=True)
+    (results / "manifest.json").write_text('{"model": "runs/demo/train"}', encoding="utf-8")
+    stored = results / "Qwen_Qwen3-8B-FC" / "non_live" / "BFCL_v4_multiple_result.json"
+    stored.write_text(
+        "".join(json.dumps({"id": f"multiple_{i}", "result": f"out {i}"}) + "\n" for i in range(5)),
+        encoding="utf-8",
+    )
+    cut = bc.cut_results(results, {"multiple_1", "multiple_3"}, tmp_path / "cut")
+    assert (cut / "manifest.json").read_bytes() == (results / "manifest.json").read_bytes()
+    kept = (cut / stored.relative_to(results)).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["result"] for line in kept] == ["out 1", "out 3"]
+    with pytest.raises(ValueError, match="multiple_7"):
+        bc.cut_results(results, {"multiple_1", "multiple_7"}, tmp_path / "cut2")
+
+    score = tmp_path / "score" / "BFCL_v4_multiple_score.json"
+    score.parent.mkdir()
+    lines = [
+        {"accuracy": 0.6},
+        {"id": "multiple_1", "error_type": "x"},
+        {"id": "multiple_4", "error_type": "y"},
+    ]
+    score.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    ids = {f"multiple_{i}" for i in range(5)}
+    assert bc.right_ids(score.parent, ids) == {"multiple_0", "multiple_2", "multiple_3"}
+    assert bc.paired({"a", "b", "c", "d", "e"}, {"a", "f"}) == (4, 1, pytest.approx(3 / 5**0.5))
+    assert bc.paired({"a"}, {"a"}) == (0, 0, 0.0)
