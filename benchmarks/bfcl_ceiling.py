@@ -278,7 +278,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True, help="run directory (data, train, eval, decisions)")
     ap.add_argument("--steps", type=int, default=190, help="training steps = examples (batch 1, one epoch)")
     ap.add_argument("--irrelevant-share", type=float, default=0.3, help="share of refusal rows")
-    ap.add_argument("--seed", type=int, default=0, help="which rows, and their order")
+    ap.add_argument(
+        "--seed", type=int, default=0, help="which rows, and their order (heldout: and the scored sample)"
+    )
     ap.add_argument(
         "--mix",
         choices=("by_tools", "natural"),
@@ -313,6 +315,10 @@ def main() -> None:
     args.mix = args.mix or ("natural" if heldout else "by_tools")
     if args.against and not heldout:
         sys.exit("--against compares on the held-out sample: it needs --source heldout")
+    if args.against and not (args.against / "manifest.json").is_file():
+        sys.exit(
+            f"--against {args.against}: no manifest.json (give `toolmind eval bfcl`'s OUT/results/<key>)"
+        )
     settings = {k: str(v) for k, v in vars(args).items() if k not in ("out", "batch_size", "against")}
     if not heldout:
         del settings["heldout"]  # not a setting of a live run
@@ -410,7 +416,10 @@ def _against(results: Path, out: Path, decisions: Path, held: dict[str, list[str
         out.mkdir(parents=True, exist_ok=True)
         recorded.write_text(json.dumps({"results": str(results.resolve())}), encoding="utf-8")
     if not (theirs / "report.json").is_file():
-        cut = cut_results(results, ids, out / "results")
+        try:
+            cut = cut_results(results, ids, out / "results")
+        except ValueError as exc:
+            sys.exit(f"--against: {exc}")
         _run(
             out / "decisions.log",
             "toolmind.cli",
