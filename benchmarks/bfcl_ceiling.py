@@ -61,6 +61,7 @@ from toolmind.data.decontam import BenchmarkText, NgramIndex, find_hits
 from toolmind.data.tokenize import rename_types
 from toolmind.eval.bfcl.data import load_answers, load_questions, sample_ids
 from toolmind.eval.bfcl.oracle import single_turn_call
+from toolmind.eval.bfcl.score import COUNTED_WRONG
 from toolmind.schema import Trajectory
 
 LIVE = ("live_simple", "live_multiple", "live_irrelevance")
@@ -238,12 +239,11 @@ def cut_results(results: Path, ids: set[str], out: Path) -> Path:
         target = cut / path.relative_to(results)
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.name.endswith("_result.json"):
-            kept = [
-                line
-                for line in path.read_text(encoding="utf-8").splitlines()
-                if json.loads(line)["id"] in ids
-            ]
-            found |= {json.loads(line)["id"] for line in kept}
+            kept = []
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if (entry_id := json.loads(line)["id"]) in ids:
+                    kept.append(line)
+                    found.add(entry_id)
             target.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
         else:
             target.write_bytes(path.read_bytes())
@@ -254,9 +254,18 @@ def cut_results(results: Path, ids: set[str], out: Path) -> Path:
 
 
 def right_ids(score_dir: Path, ids: set[str]) -> set[str]:
-    """The entries of `ids` the official scorer passed, from a score folder's `*_score.json` files (a
-    summary line, then one line per failed entry)."""
+    """The entries of `ids` counted right in a scoring pass's folder (`score_run`'s `out`).
+
+    Its `score/counted_wrong.json` holds the ids toolmind counted wrong, outputs rejected as unsafe
+    included; folders scored before that file existed fall back to the official `*_score.json` files
+    (a summary line, then one line per failed entry), which miss those rejections.
+    """
+    counted = score_dir / "score" / COUNTED_WRONG
     failed: set[str] = set()
+    if counted.is_file():
+        for category_ids in json.loads(counted.read_text(encoding="utf-8")).values():
+            failed |= set(category_ids)
+        return ids - failed
     for path in score_dir.rglob("*_score.json"):
         failed |= {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()[1:]}
     return ids - failed

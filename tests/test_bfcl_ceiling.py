@@ -149,5 +149,10 @@ def test_against_cuts_stored_outputs_to_the_sample_and_pairs_the_scores(
     score.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     ids = {f"multiple_{i}" for i in range(5)}
     assert bc.right_ids(score.parent, ids) == {"multiple_0", "multiple_2", "multiple_3"}
+    # What toolmind counted wrong, outputs rejected as unsafe included, wins over the official files.
+    counted = score.parent / "score" / "counted_wrong.json"
+    counted.parent.mkdir()
+    counted.write_text(json.dumps({"multiple": ["multiple_1", "multiple_2", "multiple_4"]}), encoding="utf-8")
+    assert bc.right_ids(score.parent, ids) == {"multiple_0", "multiple_3"}
     assert bc.paired({"a", "b", "c", "d", "e"}, {"a", "f"}) == (4, 1, pytest.approx(3 / 5**0.5))
     assert bc.paired({"a"}, {"a"}) == (0, 0, 0.0)

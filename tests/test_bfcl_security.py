@@ -48,6 +48,10 @@ def test_scoring_rejects_malicious_names(tmp_path: Path) -> None:
     score = scored.scores["multi_turn_base"]
     assert (score.correct, score.total) == (0, 2)
     assert score.rejected_ids == ["multi_turn_base_0", "multi_turn_base_1"]
+    # Counted wrong even where the sanitized answer would pass, in the object and in the folder.
+    assert score.failed_ids == ["multi_turn_base_0", "multi_turn_base_1"]
+    counted = json.loads((tmp_path / "out" / "score" / "counted_wrong.json").read_text())
+    assert counted == {"multi_turn_base": ["multi_turn_base_0", "multi_turn_base_1"]}
     reasons = " ".join(r.reason for r in scored.rejections)
     assert "'open' is not offered" in reasons and "not an identifier" in reasons
 

@@ -33,12 +33,18 @@ from toolmind.eval.bfcl.validate import Rejection, sanitize_result
 logger = logging.getLogger(__name__)
 
 
+# Written beside the official score files: category -> the ids counted wrong (`CategoryScore.failed_ids`).
+COUNTED_WRONG = "counted_wrong.json"
+
+
 @dataclass
 class CategoryScore:
     """Official figures of one category (after unsafe outputs are counted wrong)."""
 
     correct: int
     total: int
+    # Every entry counted wrong: the scorer's failures and the outputs rejected as unsafe that the
+    # scorer would have passed once sanitized, so that `correct == total - len(failed_ids)`.
     failed_ids: list[str] = field(default_factory=list)
     rejected_ids: list[str] = field(default_factory=list)
     # The scorer's error_type of each failed entry ("type_error:simple", "...:missing_required"): what
@@ -180,7 +186,14 @@ def score_run(
         if wrongly_passed:
             score.error_types = {**score.error_types, "rejected_unsafe": len(wrongly_passed)}
             score.correct -= len(wrongly_passed)
+            score.failed_ids = sorted({*score.failed_ids, *wrongly_passed})
         scores[category] = score
+    # The official files list only the scorer's failures; this one is what toolmind counted wrong, for
+    # whoever pairs two runs entry by entry from the folder alone (benchmarks/bfcl_ceiling.py).
+    if ready:
+        (score_dir / COUNTED_WRONG).write_text(
+            json.dumps({c: scores[c].failed_ids for c in ready}, indent=1) + "\n", encoding="utf-8"
+        )
     if rejections:
         logger.warning("%d unsafe tool calls rejected before scoring (see report.json)", len(rejections))
     return ScoreRun(scores, missing, rejections, official_overall, time.perf_counter() - start)
