@@ -57,6 +57,29 @@ def test_default_pool_goals_coverage_and_length(pool_graph: nx.DiGraph) -> None:
     assert stats["repeated_chain_rate"] < 0.05
 
 
+def test_start_weights_aim_the_first_tools_and_reject_globs_that_match_nothing(
+    pool_graph: nx.DiGraph,
+) -> None:
+    def started(weights: dict[str, float]) -> int:
+        cfg = ChainConfig(start_weights=weights)
+        return sum(c.tools[0].startswith("compute_") for c in sample_chains(pool_graph, 300, 0, cfg))
+
+    # 36 of the pool's 475 tools are compute_*. The visit term still spreads the starts (a weight w lets a
+    # tool be chosen until it has about w times the others' visits), so 5 gives ~3x the starts here
+    # (17 -> 54), and 0 keeps them from starting any chain.
+    plain, aimed = started({}), started({"compute_*": 5.0})
+    assert plain < 30 and aimed > 2 * plain
+    assert started({"compute_*": 0.0}) == 0
+    # The first matching glob counts: here compute_* tools get 0 before the catch-all's 1.
+    assert started({"compute_*": 0.0, "*": 1.0}) == 0
+    with pytest.raises(ValueError, match="'comptue_\\*' matches no tool"):
+        sample_chains(pool_graph, 5, 0, ChainConfig(start_weights={"comptue_*": 2.0}))
+    with pytest.raises(ValueError, match="weights must be >= 0"):
+        sample_chains(pool_graph, 5, 0, ChainConfig(start_weights={"compute_*": -1.0}))
+    with pytest.raises(ValueError, match="every tool that can start a chain has weight 0"):
+        sample_chains(pool_graph, 5, 0, ChainConfig(start_weights={"*": 0.0}))
+
+
 def test_visit_cap(pool_graph: nx.DiGraph) -> None:
     chains = sample_chains(pool_graph, 50, seed=3, cfg=ChainConfig(max_visits=2))
     counts: dict[str, int] = {}

@@ -140,6 +140,15 @@ class ChainConfig:
     max_attempts: int = field(
         default=10, metadata={"help": "Walks tried per chain before keeping the longest one found."}
     )
+    start_weights: dict[str, float] = field(
+        default_factory=dict,
+        metadata={
+            "help": "Tool-name glob -> weight of the tools it matches as a chain's first tool (the first "
+            "matching glob counts; others 1.0, 0 never starts a chain): aims the data at a target's domains, "
+            "e.g. {'compute_*': 5}. The visit term still spreads starts, so w gives fewer than w times the "
+            "starts (5: ~3x on the default pool). Each glob must match a tool of the graph."
+        },
+    )
 
 
 def config_from_dict(cls: type[Any], data: dict[str, Any] | None, where: str = "config") -> Any:

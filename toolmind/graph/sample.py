@@ -7,11 +7,14 @@ drawn uniformly from [min_length, max_length] or when no edge is left. Next tool
 `score x specificity / (1 + visits)`: specificity = (number of tools feeding that input) ^ -power favours
 links into inputs few tools can feed (an `order_id`) over generic ones (a `currency`, a `date`), so chains
 follow real data flow; the visit term spreads chains over the whole pool.
-Tools that reached `max_visits` are not used again. The same graph, seed and config give the same chains.
+Tools that reached `max_visits` are not used again. Start tools are drawn with weight
+`start_weight / (1 + visits)`, the weight 1 unless `start_weights` names the tool. The same graph, seed
+and config give the same chains.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import random
 from collections import Counter, defaultdict
@@ -42,7 +45,11 @@ class _Walker:
             spec = feeders[(v, a.get("dst_param", ""))] ** -self.cfg.specificity_power
             self.weight[(u, v)] = max(float(a.get("score", 1.0)), 1e-3) * spec
         self.nodes = sorted(self.graph.nodes)
-        self.starts = [n for n in self.nodes if self.graph.out_degree(n) > 0] or self.nodes
+        self.start_weight = start_weights(self.nodes, self.cfg.start_weights)
+        starts = [n for n in self.nodes if self.graph.out_degree(n) > 0] or self.nodes
+        self.starts = [n for n in starts if self.start_weight[n] > 0]
+        if not self.starts:
+            raise ValueError("start_weights: every tool that can start a chain has weight 0")
 
     def _open(self, node: str, used: set[str]) -> bool:
         return node not in used and self.visits[node] < self.cap
@@ -56,7 +63,7 @@ class _Walker:
 
     def walk(self, length: int) -> tuple[list[str], list[ChainLink]]:
         pool = [n for n in self.starts if self.visits[n] < self.cap] or self.starts
-        start = self._pick(pool, [1.0 / (1 + self.visits[n]) for n in pool])
+        start = self._pick(pool, [self.start_weight[n] / (1 + self.visits[n]) for n in pool])
         tools, links = [start], []
         used = {start}
         while len(tools) < length:
@@ -119,6 +126,24 @@ def parallel_groups(n: int, links: list[ChainLink]) -> list[list[int]]:
     for i, d in enumerate(depth):
         by_depth[d].append(i)
     return [steps for _, steps in sorted(by_depth.items()) if len(steps) > 1]
+
+
+def start_weights(tools: list[str], globs: dict[str, float]) -> dict[str, float]:
+    """Each tool's weight as a chain's first tool: the first glob of `globs` matching its name, else 1.
+
+    Raises:
+        ValueError: A weight is negative, or a glob matches none of `tools` (a typo would otherwise
+            leave the data silently unaimed).
+    """
+    for glob, weight in globs.items():
+        if not weight >= 0:
+            raise ValueError(f"start_weights: {glob!r} has weight {weight}; weights must be >= 0")
+        if not any(fnmatch.fnmatchcase(tool, glob) for tool in tools):
+            raise ValueError(f"start_weights: {glob!r} matches no tool of the graph")
+    return {
+        tool: next((float(w) for glob, w in globs.items() if fnmatch.fnmatchcase(tool, glob)), 1.0)
+        for tool in tools
+    }
 
 
 def auto_cap(graph: nx.DiGraph, n: int, cfg: ChainConfig) -> int:
