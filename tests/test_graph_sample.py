@@ -10,7 +10,7 @@ import pytest
 
 from toolmind.cli import main
 from toolmind.graph.build import build_graph, load_graph
-from toolmind.graph.config import ChainConfig, GraphConfig
+from toolmind.graph.config import ChainConfig, GraphConfig, config_from_dict
 from toolmind.graph.sample import chain_stats, parallel_groups, sample_chains
 from toolmind.graph.score import score_edges
 from toolmind.llm.base import ChatRequest, Completion
@@ -74,8 +74,10 @@ def test_start_weights_aim_the_first_tools_and_reject_globs_that_match_nothing(
     assert started({"compute_*": 0.0, "*": 1.0}) == 0
     with pytest.raises(ValueError, match="'comptue_\\*' matches no tool"):
         sample_chains(pool_graph, 5, 0, ChainConfig(start_weights={"comptue_*": 2.0}))
-    with pytest.raises(ValueError, match="weights must be >= 0"):
-        sample_chains(pool_graph, 5, 0, ChainConfig(start_weights={"compute_*": -1.0}))
+    with pytest.raises(ValueError, match=r"-1\.0 is not a weight"):
+        ChainConfig(start_weights={"compute_*": -1.0})
+    with pytest.raises(ValueError, match=r"recipe\.yaml: chains: start_weights: 'compute_\*': 'x' is not"):
+        config_from_dict(ChainConfig, {"start_weights": {"compute_*": "x"}}, "recipe.yaml: chains")
     with pytest.raises(ValueError, match="every tool that can start a chain has weight 0"):
         sample_chains(pool_graph, 5, 0, ChainConfig(start_weights={"*": 0.0}))
 
@@ -153,7 +155,7 @@ def test_cli_build_from_import_format_with_scripted_scoring(tmp_path: Path) -> N
     assert min(a["llm_score"] for _, _, a in load_graph(out).edges(data=True)) >= 8
     bad = tmp_path / "bad.yaml"
     bad.write_text("graph:\n  threshhold: 0.5\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="threshhold"):
+    with pytest.raises(SystemExit, match=r"bad\.yaml: graph: unknown field.*threshhold"):
         main(["graph", "build", "--out", str(out), "--config", str(bad)])
 
 

@@ -62,6 +62,16 @@ def _override(cfg: Any, **values: Any) -> None:
             setattr(cfg, key, value)
 
 
+def _recipe(path: str | None) -> tuple[Any, Any]:
+    """`load_recipe`, its errors (which name the file and field) as a message instead of a traceback."""
+    from toolmind.graph.run import load_recipe
+
+    try:
+        return load_recipe(path)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from exc
+
+
 def _backend(args: argparse.Namespace, purpose: str) -> Any:
     from toolmind.llm.config import BackendConfig
     from toolmind.llm.factory import make_backend
@@ -83,9 +93,9 @@ def build_command(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from toolmind.graph.run import load_recipe, run_build
+    from toolmind.graph.run import run_build
 
-    cfg, _ = load_recipe(args.config)
+    cfg, _ = _recipe(args.config)
     _override(
         cfg,
         embedder=args.embedder,
@@ -168,15 +178,20 @@ def sample_command(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from rich.table import Table
 
-    from toolmind.graph.run import load_recipe, run_sample
+    from toolmind.graph.run import run_sample
 
-    _, cfg = load_recipe(args.config)
+    _, cfg = _recipe(args.config)
     _override(cfg, min_length=args.min_length, max_length=args.max_length, max_visits=args.max_visits)
     with Progress(console=Console(stderr=True)) as bar:
         task = bar.add_task("sampling chains", total=args.n)
-        _, manifest = run_sample(
-            args.graph, args.out, args.n, args.seed, cfg, lambda k: bar.update(task, advance=k)
-        )
+        try:
+            _, manifest = run_sample(
+                args.graph, args.out, args.n, args.seed, cfg, lambda k: bar.update(task, advance=k)
+            )
+        except ValueError as exc:  # the config against this graph (start_weights' globs): no traceback
+            raise SystemExit(
+                f"graph sample ({args.config or 'default config'}, {args.graph}): {exc}"
+            ) from exc
     st = manifest["stats"]
     table = Table(title=f"chains: {args.out}")
     table.add_column("metric")

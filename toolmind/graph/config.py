@@ -150,6 +150,14 @@ class ChainConfig:
         },
     )
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.start_weights, dict):
+            raise ValueError(f"start_weights must be a mapping of glob -> weight, got {self.start_weights!r}")
+        for glob, weight in self.start_weights.items():
+            number = isinstance(weight, int | float) and not isinstance(weight, bool)
+            if not isinstance(glob, str) or not number or not weight >= 0:
+                raise ValueError(f"start_weights: {glob!r}: {weight!r} is not a weight (a number >= 0)")
+
 
 def config_from_dict(cls: type[Any], data: dict[str, Any] | None, where: str = "config") -> Any:
     """Build a config dataclass from a dict, rejecting unknown keys with a clear message."""
@@ -158,7 +166,10 @@ def config_from_dict(cls: type[Any], data: dict[str, Any] | None, where: str = "
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {unknown}; known: {sorted(known)}")
-    return cls(**data)
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from exc
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

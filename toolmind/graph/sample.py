@@ -132,12 +132,10 @@ def start_weights(tools: list[str], globs: dict[str, float]) -> dict[str, float]
     """Each tool's weight as a chain's first tool: the first glob of `globs` matching its name, else 1.
 
     Raises:
-        ValueError: A weight is negative, or a glob matches none of `tools` (a typo would otherwise
-            leave the data silently unaimed).
+        ValueError: A glob matches none of `tools` (a typo would otherwise leave the data silently
+            unaimed). The weights themselves are checked by `ChainConfig`.
     """
-    for glob, weight in globs.items():
-        if not weight >= 0:
-            raise ValueError(f"start_weights: {glob!r} has weight {weight}; weights must be >= 0")
+    for glob in globs:
         if not any(fnmatch.fnmatchcase(tool, glob) for tool in tools):
             raise ValueError(f"start_weights: {glob!r} matches no tool of the graph")
     return {
