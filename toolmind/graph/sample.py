@@ -135,13 +135,18 @@ def start_weights(tools: list[str], globs: dict[str, float]) -> dict[str, float]
         ValueError: A glob matches none of `tools` (a typo would otherwise leave the data silently
             unaimed). The weights themselves are checked by `ChainConfig`.
     """
+    weights: dict[str, float] = {}
+    matched: set[str] = set()
+    for tool in tools:
+        glob = next((g for g in globs if fnmatch.fnmatchcase(tool, g)), None)
+        weights[tool] = 1.0 if glob is None else float(globs[glob])
+        if glob is not None:
+            matched.add(glob)
     for glob in globs:
-        if not any(fnmatch.fnmatchcase(tool, glob) for tool in tools):
+        # Only a glob that decided no tool is matched again: it may be shadowed by an earlier one.
+        if glob not in matched and not any(fnmatch.fnmatchcase(tool, glob) for tool in tools):
             raise ValueError(f"start_weights: {glob!r} matches no tool of the graph")
-    return {
-        tool: next((float(w) for glob, w in globs.items() if fnmatch.fnmatchcase(tool, glob)), 1.0)
-        for tool in tools
-    }
+    return weights
 
 
 def auto_cap(graph: nx.DiGraph, n: int, cfg: ChainConfig) -> int:
