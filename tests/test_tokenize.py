@@ -194,6 +194,27 @@ def test_masked_result_replies_end_a_conversation_at_its_last_decision(tiny_toke
         TokenizeConfig(result_replies="drop")
 
 
+def test_first_turn_is_the_multi_turn_sample_cut_after_its_first_trainable_turn(tiny_tokenizer: Any) -> None:
+    traj = self_correction()
+    (whole,), _ = tokenize_trajectories([traj], tiny_tokenizer, TokenizeConfig(mask_mode="multi_turn"))
+    (first,), stats = tokenize_trajectories([traj], tiny_tokenizer, TokenizeConfig(mask_mode="first_turn"))
+    # The masked bad call (2) and its error stay in context; the corrected call (4) is the one label.
+    assert first.turns == [4] and [tiny_tokenizer.decode(run) for run in labelled_runs(first)] == [
+        generated_text(traj.messages[4])
+    ]
+    assert first.input_ids == whole.input_ids[: len(first.input_ids)]  # the same prefix, then cut
+    assert "It is 5 °C" not in tiny_tokenizer.decode(first.input_ids)
+    # Same identity for the sample order as the multi_turn sample: both modes read conversations alike.
+    assert first.source_turns == whole.source_turns and stats.samples == 1
+    # With the call's reply masked the first trainable turn is still the call; a conversation whose only
+    # trainable turn is a masked reply is skipped and counted.
+    only_reply = traj.model_copy(update={"labels": [TurnLabel(message_index=6)]})
+    samples, stats = tokenize_trajectories(
+        [only_reply], tiny_tokenizer, TokenizeConfig(mask_mode="first_turn", result_replies="mask")
+    )
+    assert samples == [] and stats.skipped_no_trainable == 1
+
+
 def test_piecewise_tokens_equal_whole_text_tokens(tiny_tokenizer: Any) -> None:
     """Cutting at turn boundaries does not change the tokens when a turn opens with its think block
     (every turn that answers a user query): the boundaries then sit next to added tokens. A turn that

@@ -14,6 +14,10 @@ Two ways to cut a conversation into samples:
   the model generated it (with its reasoning), so every labelled turn sees a prefix that is one consistent
   token stream; the conversation ends at its last trainable turn. Several times fewer tokens than
   `per_turn` on long conversations, at the price of showing older reasoning in context.
+- `first_turn`: one sample per conversation, cut after its first trainable turn, loss on that turn only:
+  the opening request and its answer, the shape of a single-turn benchmark entry (BFCL's simple and
+  multiple categories). A fixed token budget then sees several times more distinct opening requests and
+  no later turn.
 
 `result_replies="mask"` leaves the assistant turns that answer from a tool result (no call, right after a
 tool turn) in context but unlabelled, so the loss is spent on deciding: calling, asking, declining. The
@@ -42,7 +46,7 @@ from toolmind.schema import Message, Trajectory
 logger = logging.getLogger(__name__)
 
 IGNORE_INDEX = -100
-MASK_MODES = ("per_turn", "multi_turn")
+MASK_MODES = ("per_turn", "multi_turn", "first_turn")
 TOOL_FORMATS = ("openai", "bare", "mixed")
 BARE_TYPES = ("json", "python")
 OVERLONG_POLICIES = ("skip", "error")
@@ -63,7 +67,8 @@ class TokenizeConfig:
     """How trajectories become training samples."""
 
     mask_mode: str = field(
-        default="per_turn", metadata={"help": "per_turn (one sample per trainable turn) or multi_turn."}
+        default="per_turn",
+        metadata={"help": "per_turn (one sample per trainable turn), multi_turn or first_turn."},
     )
     tool_format: str = field(
         default="openai",
@@ -271,6 +276,8 @@ def sample_pieces(trajectory: Trajectory, config: TokenizeConfig) -> list[Cut]:
     source = trajectory.trainable_indices()
     masked = result_replies(trajectory) if config.result_replies == "mask" else set()
     trainable = [turn for turn in source if turn not in masked]
+    if config.mask_mode == "first_turn":
+        trainable = trainable[:1]
     if not trainable:
         return []
     if config.reasoning == "drop":

@@ -46,7 +46,9 @@ class ScriptArguments:
             "assistant turn, the conversation up to that turn rendered as the model sees it at inference "
             "(earlier reasoning dropped), loss on that turn only. 'multi_turn': one sample per conversation, "
             "all trainable turns labelled, earlier reasoning kept so the text is one prefix-consistent "
-            "sequence (far fewer tokens).",
+            "sequence (far fewer tokens). 'first_turn': one sample per conversation cut after its first "
+            "trainable turn, loss on that turn only (the opening request and its answer: the shape of a "
+            "single-turn benchmark entry).",
             "choices": list(MASK_MODES),
         },
     )
