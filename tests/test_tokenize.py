@@ -206,8 +206,8 @@ def test_first_turn_is_the_multi_turn_sample_cut_after_its_first_trainable_turn(
     assert "It is 5 °C" not in tiny_tokenizer.decode(first.input_ids)
     # Same identity for the sample order as the multi_turn sample: both modes read conversations alike.
     assert first.source_turns == whole.source_turns and stats.samples == 1
-    # With the call's reply masked the first trainable turn is still the call; a conversation whose only
-    # trainable turn is a masked reply is skipped and counted.
+    # A conversation whose only trainable turn is a reply to a tool result has no turn left once the
+    # replies are masked: skipped and counted, as in the other modes.
     only_reply = traj.model_copy(update={"labels": [TurnLabel(message_index=6)]})
     samples, stats = tokenize_trajectories(
         [only_reply], tiny_tokenizer, TokenizeConfig(mask_mode="first_turn", result_replies="mask")

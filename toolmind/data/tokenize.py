@@ -5,7 +5,7 @@ text a trainable assistant turn *generates* carries labels: its reasoning, reply
 `<|im_end|>`. System, user and tool turns, generation prompts and masked (`train=False`) assistant turns
 get -100 (STYLE principle 6).
 
-Two ways to cut a conversation into samples:
+Three ways to cut a conversation into samples:
 
 - `per_turn` (paper-faithful, the released ToolMind data): one sample per trainable assistant turn *i*,
   `messages[: i + 1]` rendered exactly as the prompt the model gets when it produces turn *i* (reasoning
@@ -16,8 +16,9 @@ Two ways to cut a conversation into samples:
   `per_turn` on long conversations, at the price of showing older reasoning in context.
 - `first_turn`: one sample per conversation, cut after its first trainable turn, loss on that turn only:
   the opening request and its answer, the shape of a single-turn benchmark entry (BFCL's simple and
-  multiple categories). A fixed token budget then sees several times more distinct opening requests and
-  no later turn.
+  multiple categories). On the demo's data a fixed token budget sees ~1.5x as many opening requests
+  (a sample is 65% of its conversation's tokens, most of them the tool list) but only one label per
+  conversation where multi_turn has ~2.9, so at equal tokens it trains fewer labels (recipes/README.md).
 
 `result_replies="mask"` leaves the assistant turns that answer from a tool result (no call, right after a
 tool turn) in context but unlabelled, so the loss is spent on deciding: calling, asking, declining. The
