@@ -1192,6 +1192,53 @@ def test_flags_turned_on_are_said_by_what_they_turn_on() -> None:
     assert flag_phrase("remote_only", True, rng) is None
 
 
+def test_flag_share_turns_stated_flags_on_says_them_by_what_they_do_and_draws_the_rest_as_before() -> None:
+    from toolmind.schema import Chain
+    from toolmind.synth.plan import build_plan
+
+    props = {
+        "city": {"type": "string", "description": "City name."},
+        "avoid_tolls": {"type": "boolean", "description": "Avoid toll roads."},
+        "open_now": {"type": "boolean", "description": "Only places open now."},
+        "include_archived": {"type": "boolean", "description": "Also list archived ones."},
+        "reply_all": {"type": "boolean", "description": "Reply to everyone."},
+    }
+    route = ToolSpec(
+        function=FunctionSpec(
+            name="plan_route",
+            description="Plan a route through a city.",
+            parameters={"type": "object", "properties": props, "required": ["city"]},
+        )
+    )
+    cfg = _one_call_config()
+    cfg.situations.optional_arg_prob = 1.0
+    plans = {}
+    for share in (0.0, 1.0):
+        cfg.situations.flag_share = share
+        plans[share] = [
+            build_plan(Chain(id=f"c{i}", tools=[route.name]), {route.name: route}, [route], cfg)
+            for i in range(8)
+        ]
+    for before, after in zip(plans[0.0], plans[1.0], strict=True):
+        call = next(a for a in after.acts if a.kind == "call").calls[0]
+        old = next(a for a in before.acts if a.kind == "call").calls[0]
+        request = after.lines[0].text
+        # Every stated flag on; those a phrase fits said by what they do, never "true"; the one no phrase
+        # fits (a verb) still said by name.
+        assert all(
+            call.stated[f] is True for f in ("avoid_tolls", "open_now", "include_archived", "reply_all")
+        )
+        assert "that are open now" in request and "archived" in request, request
+        assert "tolls" in request and "the avoid tolls" not in request, request
+        assert request.count("true") == 1, request
+        # The flags' own stream: the other values and the rest of the plan are drawn as without it.
+        assert call.stated["city"] == old.stated["city"] and call.tool == old.tool
+        assert [a.kind for a in after.acts] == [a.kind for a in before.acts]
+    off = [next(a for a in p.acts if a.kind == "call").calls[0].stated["open_now"] for p in plans[0.0]]
+    assert False in off  # at 0 flags are drawn both ways, as before
+    _assert_share_is_inert_at_zero_and_checked("flag_share", on=0.9, bad=1.1)
+
+
 def test_of_questions_say_the_thing_asked_about_after_of_and_keep_old_draws() -> None:
     from toolmind.schema import Chain
     from toolmind.synth.phrases import result_question

@@ -241,6 +241,17 @@ class SituationConfig:
             "'in detail', 'with equal variance'); the rest as before ('the cuisine thai')."
         },
     )
+    flag_share: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of the flags (boolean parameters) the user states that are turned on, each said "
+            "by what it turns on where a phrase fits ('that are open now', 'including the archived', 'with "
+            "equal variance'), as BFCL's requests state flags: true in every entry whose answer needs one, "
+            "never the word 'true'. 0 draws flags true or false at even odds and says them as other values. "
+            "Drawn from a stream of their own, so the rest of the data is drawn as without it (bar a "
+            "parallel request that varies a flag: its draws follow the flag's value)."
+        },
+    )
     described_values: bool = field(
         default=False,
         metadata={
@@ -276,6 +287,7 @@ _ADDED_LATER: dict[str, object] = {
     "natural_date_share": 0.0,
     "instruction_share": 0.0,
     "decline_instruction_share": 0.0,
+    "flag_share": 0.0,
 }
 
 
@@ -519,6 +531,7 @@ def validate_config(cfg: SynthConfig, where: str = "config") -> None:
         "natural_date_share",
         "instruction_share",
         "decline_instruction_share",
+        "flag_share",
     ):
         value = getattr(s, name)
         if not 0.0 <= value <= 1.0:

@@ -144,6 +144,9 @@ class EpisodeBuilder:
         self.chain, self.specs, self.pool, self.cfg, self.domains = chain, specs, pool, cfg, domains
         self.s, self.e = cfg.situations, cfg.errors
         self.rng = random.Random(f"{cfg.seed}|{chain.id}")
+        # Flags have a stream of their own (`situations.flag_share`): turning them on and saying them by
+        # what they turn on changes those values and phrases, not the rest of what the plan draws.
+        self.flag_rng = random.Random(f"{cfg.seed}|{chain.id}|flags")
         self.vocab = dataclasses.replace(
             vocabulary(cfg.situations.value_vocabulary),
             region_share=cfg.situations.place_region_share,
@@ -228,6 +231,8 @@ class EpisodeBuilder:
             if name in required or self.rng.random() < self.s.optional_arg_prob:
                 schema = schema if isinstance(schema, dict) else {}
                 stated[name] = sample_value(name, schema, self.rng, vocab=self.vocab)
+                if self.s.flag_share > 0 and isinstance(stated[name], bool):
+                    stated[name] = self.flag_rng.random() < self.s.flag_share
         _order_ranges(stated)
         return PlannedCall(self._next_id(), tool, step, stated, dict(linked))
 

@@ -318,6 +318,16 @@ def flag_phrase(name: str, value: Any, rng: random.Random) -> str | None:
     return None
 
 
+def flag_said(name: str, rng: random.Random) -> str | None:
+    """A flag turned on, said by what it turns on in any form this module knows ("that are open now",
+    "including the archived", "(unread only)", "with equal variance"); None where none fits, for the
+    flag to be said by name."""
+    ws = words(name)
+    if not ws:
+        return None
+    return flag_phrase(name, True, rng) or _bool(ws, True, rng)
+
+
 def of_phrase(param: str, shown: str) -> str:
     """ "a base of 10", "an interest rate of 4%"."""
     return f"{_article(param)} {param} of {shown}"

@@ -159,55 +159,80 @@ class _Script:
         restaurants"), which a question that leaves the task out must say by name."""
         task = self._spoken(call.tool)  # drawn first: the draw order without natural phrases is unchanged
         props = self._props(call.tool)
-        share = self.b.s.natural_share
         named, fragments, of_parts, in_task = [], [], [], []
+        lists = {"named": named, "fragment": fragments, "of": of_parts, "in_task": in_task}
         for name, value in call.stated.items():
             if name in (skip, leave_out):  # `leave_out`: said by the question instead
                 continue
-            schema = props.get(name, {})
-            unit = None
-            date_said = False
-            if name == relative:
-                shown = "tomorrow"
-            elif self._natural_date(value):
-                shown, date_said = ph.say_date(value, self.rng), True
-            else:
-                unit = ph.with_unit(
-                    name,
-                    value,
-                    call.stated,
-                    self.rng,
-                    self.b.s.unit_share,
-                    schema,
-                    amounts=self._amounts,
-                    quantity_share=self.b.s.quantity_unit_share,
-                )
-                shown = unit or self._say(value)
-            param = ph.param_phrase(name, schema, self.rng, unit_said=unit is not None)
-            if unit and len(param.split()) > 1 and param.split()[-1] == unit.split()[-1]:
-                param = param.rsplit(" ", 1)[0]  # "the term 8 years", not "the term years 8 years"
-            if share > 0 and self.rng.random() < share:
-                said_as = (
-                    self._qualifier(call.tool, name, value, schema, task)
-                    if shown == value or isinstance(value, list)
-                    else None
-                )
-                if said_as is not None:
-                    if said_as[0] == "task":
-                        task = said_as[1]
-                        in_task.append((param, shown))
-                    else:
-                        fragments.append(said_as[1])
-                    continue
-                frag = natural.fragment(name, value, shown, self.rng, date_said=date_said)
-                if frag is not None:
-                    fragments.append(frag)
-                    continue
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    of_parts.append(natural.of_phrase(param, shown))
-                    continue
-            named.append((param, shown))
+            where, task_after, item = self._place(call, name, value, props.get(name, {}), task, relative)
+            # The value's own draws are made first, so a flag said by what it turns on leaves the rest
+            # of the plan drawn as without `situations.flag_share`.
+            flag = self._flag_said(name, value)
+            if flag is not None:
+                fragments.append(flag)
+                continue
+            task = task_after
+            lists[where].append(item)
         return task, natural.join(fragments, of_parts), named, in_task
+
+    def _flag_said(self, name: str, value: Any) -> str | None:
+        """A flag turned on, said by what it turns on ("avoiding tolls", "including the archived"), at
+        `situations.flag_share` (every such flag that a phrase fits; drawn from the flags' own stream);
+        None otherwise."""
+        if self.b.s.flag_share <= 0 or value is not True:
+            return None
+        return natural.flag_said(name, self.b.flag_rng)
+
+    def _place(
+        self,
+        call: PlannedCall,
+        name: str,
+        value: Any,
+        schema: dict[str, Any],
+        task: str,
+        relative: str | None,
+    ) -> tuple[str, str, Any]:
+        """Where one stated value is said: ("named", task, (param, shown)), ("fragment", task, "in
+        Houston"), ("of", task, "a base of 10") or ("in_task", the task with the value in it, (param,
+        shown))."""
+        share = self.b.s.natural_share
+        unit = None
+        date_said = False
+        if name == relative:
+            shown = "tomorrow"
+        elif self._natural_date(value):
+            shown, date_said = ph.say_date(value, self.rng), True
+        else:
+            unit = ph.with_unit(
+                name,
+                value,
+                call.stated,
+                self.rng,
+                self.b.s.unit_share,
+                schema,
+                amounts=self._amounts,
+                quantity_share=self.b.s.quantity_unit_share,
+            )
+            shown = unit or self._say(value)
+        param = ph.param_phrase(name, schema, self.rng, unit_said=unit is not None)
+        if unit and len(param.split()) > 1 and param.split()[-1] == unit.split()[-1]:
+            param = param.rsplit(" ", 1)[0]  # "the term 8 years", not "the term years 8 years"
+        if share > 0 and self.rng.random() < share:
+            said_as = (
+                self._qualifier(call.tool, name, value, schema, task)
+                if shown == value or isinstance(value, list)
+                else None
+            )
+            if said_as is not None:
+                if said_as[0] == "task":
+                    return "in_task", said_as[1], (param, shown)
+                return "fragment", task, said_as[1]
+            frag = natural.fragment(name, value, shown, self.rng, date_said=date_said)
+            if frag is not None:
+                return "fragment", task, frag
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return "of", task, natural.of_phrase(param, shown)
+        return "named", task, (param, shown)
 
     def _qualifier(
         self, tool: str, name: str, value: Any, schema: dict[str, Any], task: str
