@@ -159,8 +159,16 @@ class _Script:
         restaurants"), which a question that leaves the task out must say by name."""
         task = self._spoken(call.tool)  # drawn first: the draw order without natural phrases is unchanged
         props = self._props(call.tool)
-        named, fragments, of_parts, in_task = [], [], [], []
-        lists = {"named": named, "fragment": fragments, "of": of_parts, "in_task": in_task}
+        named: list[tuple[str, str]] = []
+        in_task: list[tuple[str, str]] = []
+        fragments: list[str] = []
+        of_parts: list[str] = []
+        lists: dict[str, list[Any]] = {
+            "named": named,
+            "fragment": fragments,
+            "of": of_parts,
+            "in_task": in_task,
+        }
         for name, value in call.stated.items():
             if name in (skip, leave_out):  # `leave_out`: said by the question instead
                 continue
